@@ -1,0 +1,48 @@
+/* tcp_obs.c - per-flow TCP observations for findings (see tcp_obs.h). */
+#include "tcp_obs.h"
+
+#include <string.h>
+
+void tcp_obs_init(struct tcp_obs *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dir[0].mss = o->dir[1].mss = -1;
+}
+
+void tcp_obs_packet(struct tcp_obs *o, const struct packet *p, int dir,
+		    const struct tcp_pkt_analysis *ta)
+{
+	struct tcp_obs_dir *d = &o->dir[dir & 1];
+	if ((p->tcp_flags & TCP_SYN) && p->mss >= 0)
+		d->mss = p->mss;
+	if (p->ip_len > d->max_ip_len)
+		d->max_ip_len = p->ip_len;
+	if (!p->payload_len)
+		return;
+	bool big = p->ip_len >= TCP_OBS_BIG_IP_LEN;
+	if (big && p->df)
+		d->df = true;
+	if (!(ta->flags & TA_BIT(TA_RETRANSMISSION))) {
+		if (big)
+			d->big_ok++;
+		else
+			d->small_ok++;
+		return;
+	}
+	if (d->nrtx_frames < TCP_OBS_FRAMES)
+		d->rtx_frames[d->nrtx_frames++] = p->frame;
+	if (big)
+		d->big_rtx++;
+	else
+		d->small_rtx++;
+	if (d->rtx_repeat && d->last_rtx_seq == p->seq) {
+		d->rtx_repeat++;
+	} else {
+		d->last_rtx_seq = p->seq;
+		d->rtx_repeat = 1;
+	}
+	if (big && d->rtx_repeat > d->max_big_repeat) {
+		d->max_big_repeat = d->rtx_repeat;
+		d->max_big_repeat_frame = p->frame;
+	}
+}

@@ -1,0 +1,40 @@
+/* tcp_obs.h - per-flow observations the findings need beyond Wireshark's flags: which frames
+ * were retransmitted, how big, how often the same segment went again (the PMTU black-hole
+ * signature), the MSS each side advertised.  Fed per TCP packet with the analysis result;
+ * bounded, no allocation. */
+#ifndef VXS_ANALYZE_TCP_OBS_H
+#define VXS_ANALYZE_TCP_OBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyze/tcp_analysis.h"
+#include "decode/packet.h"
+
+#define TCP_OBS_FRAMES 4
+#define TCP_OBS_BIG_IP_LEN 1280 /* a "large" segment: above the IPv6 minimum MTU */
+
+struct tcp_obs_dir {
+	uint64_t rtx_frames[TCP_OBS_FRAMES]; /* first retransmissions */
+	unsigned nrtx_frames;
+	uint64_t big_rtx, small_rtx;         /* retransmissions by size */
+	uint64_t small_ok;                   /* first-time data segments below the big size */
+	uint64_t big_ok;                     /* first-time data segments of the big size */
+	uint32_t last_rtx_seq;
+	uint32_t rtx_repeat;                 /* consecutive retransmissions of last_rtx_seq */
+	uint32_t max_big_repeat;             /* most times one large segment was retransmitted */
+	uint64_t max_big_repeat_frame;
+	uint32_t max_ip_len;
+	int32_t mss;                         /* MSS option of this side's SYN, -1 unknown */
+	bool df;                             /* DF set on this side's large segments */
+};
+
+struct tcp_obs {
+	struct tcp_obs_dir dir[2];
+};
+
+void tcp_obs_init(struct tcp_obs *o);
+void tcp_obs_packet(struct tcp_obs *o, const struct packet *p, int dir,
+		    const struct tcp_pkt_analysis *ta);
+
+#endif

@@ -1,0 +1,143 @@
+/* pipeline.c - one packet through decode, session, flow, TCP analysis and sinks. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/flowlog_sink.h"
+
+struct pipeline {
+	struct pipeline_cfg cfg;
+	struct flow_table *flows;
+	struct session_table sessions;
+	struct decode_stats st;
+	bool finished;
+};
+
+void pipeline_cfg_default(struct pipeline_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	decode_cfg_default(&cfg->decode);
+	flow_table_cfg_default(&cfg->flows);
+	cfg->track_flows = true;
+}
+
+static void free_ext(struct flow *f)
+{
+	struct flow_ext *fx = f->ext[0];
+	if (!fx)
+		return;
+	tcp_conv_free(fx->tcp);
+	free(fx);
+	f->ext[0] = NULL;
+}
+
+static void on_flow_end(struct flow *f, enum flow_end_reason why, void *ctx)
+{
+	struct pipeline *pl = ctx;
+	struct flow_ext *fx = f->ext[0];
+	if (fx && pl->cfg.flowlogs)
+		flowlog_sink_flow_end(pl->cfg.flowlogs, f, fx);
+	if (pl->cfg.hooks.on_flow_end)
+		pl->cfg.hooks.on_flow_end(pl->cfg.hooks.ctx, f, fx, why);
+	free_ext(f);
+}
+
+struct pipeline *pipeline_new(const struct pipeline_cfg *cfg)
+{
+	struct pipeline *pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return NULL;
+	pl->cfg = *cfg;
+	session_table_init(&pl->sessions);
+	if (cfg->track_flows) {
+		pl->flows = flow_table_new(&cfg->flows, on_flow_end, pl);
+		if (!pl->flows) {
+			free(pl);
+			return NULL;
+		}
+	}
+	return pl;
+}
+
+void pipeline_finish(struct pipeline *pl)
+{
+	if (pl->finished)
+		return;
+	pl->finished = true;
+	if (pl->flows)
+		flow_table_flush(pl->flows);
+}
+
+void pipeline_free(struct pipeline *pl)
+{
+	if (!pl)
+		return;
+	pipeline_finish(pl);
+	flow_table_free(pl->flows);
+	session_table_fini(&pl->sessions);
+	free(pl);
+}
+
+void pipeline_packet(struct pipeline *pl, struct packet *p)
+{
+	decode_frame(&pl->cfg.decode, p);
+	decode_stats_count(&pl->st, p);
+	session_table_packet(&pl->sessions, p);
+
+	struct flow *f = NULL;
+	int dir = 0;
+	struct tcp_pkt_analysis ta, *tap = NULL;
+	if (pl->flows && p->has_ip) {
+		f = flow_table_packet(pl->flows, p, &dir);
+		if (!f)
+			pl->st.flow_alloc_failures++;
+	}
+	if (f) {
+		struct flow_ext *fx = f->ext[0];
+		if (!fx) {
+			fx = calloc(1, sizeof(*fx));
+			if (fx) {
+				fx->flow = f;
+				tcp_obs_init(&fx->obs);
+				f->ext[0] = fx;
+			} else {
+				pl->st.flow_alloc_failures++;
+			}
+		}
+		if (fx && pl->cfg.tcp_analysis && p->has_l4 && p->proto == IPPROTO_NUM_TCP) {
+			if (!fx->tcp)
+				fx->tcp = tcp_conv_new();
+			if (fx->tcp) {
+				tcp_conv_analyze(fx->tcp, p, dir, &ta);
+				tap = &ta;
+				tcp_obs_packet(&fx->obs, p, dir, &ta);
+				for (uint32_t m = ta.flags; m; m &= m - 1) {
+					int b = __builtin_ctz(m);
+					if (b < TA_COUNT && !fx->first_flag_frame[b])
+						fx->first_flag_frame[b] = p->frame;
+				}
+			}
+		}
+		if (fx && pl->cfg.flowlogs)
+			flowlog_sink_packet(pl->cfg.flowlogs, f, fx, dir, p);
+	}
+	if (pl->cfg.hooks.on_packet)
+		pl->cfg.hooks.on_packet(pl->cfg.hooks.ctx, p, f, dir, tap);
+}
+
+const struct decode_stats *pipeline_stats(const struct pipeline *pl)
+{
+	return &pl->st;
+}
+
+const struct flow_table_stats *pipeline_flow_stats(const struct pipeline *pl)
+{
+	static const struct flow_table_stats none;
+	return pl->flows ? flow_table_stats(pl->flows) : &none;
+}
+
+struct session_table *pipeline_sessions(struct pipeline *pl)
+{
+	return &pl->sessions;
+}

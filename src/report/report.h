@@ -1,0 +1,39 @@
+/* report.h - render the diagnosis: a terminal report (80 columns) and a versioned JSON document.
+ *
+ * The report only renders; analysers produce the findings and roll-ups it is given.  Output is
+ * deterministic (UTC, fixed ordering) so golden tests can compare it.  JSON schema:
+ * docs/report-schema.md, "schema": "vxscope.analyze/1".
+ */
+#ifndef VXS_REPORT_REPORT_H
+#define VXS_REPORT_REPORT_H
+
+#include <stdbool.h>
+
+#include "analyze/services.h"
+#include "base/strbuf.h"
+#include "decode/decode_stats.h"
+#include "flow/flow.h"
+#include "mirror/sessions.h"
+#include "analyze/finding.h"
+
+#define REPORT_SCHEMA "vxscope.analyze/1"
+
+struct report {
+	char *const *files;
+	int nfiles;
+	const struct decode_stats *ps;
+	const struct flow_table_stats *fs;
+	const struct session_table *sessions;
+	struct service_table *services;
+	const struct finding_list *findings;
+	uint64_t tcp_flags[TA_COUNT]; /* packets with each TCP analysis flag */
+	uint64_t tcp_packets;
+	uint64_t flows_by_proto[3];   /* tcp, udp, other */
+	const char *const *problems;  /* what could not be read */
+	unsigned nproblems;
+};
+
+void report_text(struct strbuf *b, const struct report *r, bool color);
+void report_json(struct strbuf *b, const struct report *r);
+
+#endif
