@@ -2,7 +2,7 @@
 # tests/run.sh - every test tier, as CI runs it (`make check` calls this after `make deps`).
 #
 #   tests/run.sh            all tiers
-#   tests/run.sh unit golden oracle e2e fuzz asan   any subset, in this order
+#   tests/run.sh lint unit golden oracle e2e fuzz asan   any subset, in this order
 #
 # Each test prints PASS/FAIL/SKIP with its name; the last line is "N passed, N failed, N
 # skipped".  Exit 0 only when nothing failed.  A test exiting 77 is skipped (with its reason
@@ -14,7 +14,7 @@ ROOT=$PWD
 export VXS_ROOT=$ROOT
 export VXS_CAPTURES=${VXS_CAPTURES:-$ROOT/../shared/captures}
 JOBS=${JOBS:-2}
-TIERS=${*:-unit golden oracle e2e fuzz asan}
+TIERS=${*:-lint unit golden oracle e2e fuzz asan}
 
 TMP=$(mktemp -d /tmp/vxscope-tests.XXXXXX)
 export VXS_TMP=$TMP
@@ -66,6 +66,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 for tier in $TIERS; do
 	case $tier in
+	lint)
+		echo "== lint (layering, generated docs)"
+		run "lint" tests/lint.sh
+		;;
 	unit)
 		echo "== unit tests (cmocka, ASan+UBSan build)"
 		make -s -j"$JOBS" SANITIZER=asan $(ls tests/unit/test_*.c 2>/dev/null |

@@ -57,11 +57,75 @@ static void truncation(const struct session *s, struct finding_list *out)
 		 "PacketLength from MTU truncation");
 }
 
+static void two_points(const struct session_table *sessions, const struct dedup_pair *x,
+		       struct finding_list *out)
+{
+	if (x->first_session >= sessions->n || x->second_session >= sessions->n)
+		return;
+	char a[160], b[160];
+	session_label(&sessions->v[x->first_session], a, sizeof(a));
+	session_label(&sessions->v[x->second_session], b, sizeof(b));
+	double mean_ms = (double)x->delay_sum_ns / (double)x->copies / 1e6;
+	struct finding *f = findings_add(out);
+	if (!f)
+		return;
+	f->severity = SEV_INFO;
+	f->impact = (double)x->copies;
+	snprintf(f->area, sizeof(f->area), "mirror");
+	snprintf(f->kind, sizeof(f->kind), "mirror.two_vantage_points");
+	snprintf(f->title, sizeof(f->title),
+		 "%llu packets were mirrored twice (sessions %s and %s): analysed once",
+		 (unsigned long long)x->copies, a, b);
+	snprintf(f->where, sizeof(f->where), "%s -> %s", a, b);
+	finding_fact(f, "packets seen at both points", (double)x->copies, "");
+	finding_fact(f, "delay between the points (mean)", mean_ms, "ms");
+	finding_fact(f, "delay min", (double)x->delay_min_ns / 1e6, "ms");
+	finding_fact(f, "delay max", (double)x->delay_max_ns / 1e6, "ms");
+	finding_fact(f, "TTL decrease (min)", x->ttl_delta_min, "");
+	finding_fact(f, "TTL decrease (max)", x->ttl_delta_max, "");
+	finding_fact(f, "DSCP re-marked", (double)x->dscp_changed, "");
+	finding_frame(f, x->first_frame);
+	snprintf(f->cause, sizeof(f->cause),
+		 "both ends of these conversations (or two sessions) are mirrored to this target; "
+		 "without deduplication every copy would look like a retransmission or a duplicate "
+		 "ACK");
+	snprintf(f->action, sizeof(f->action),
+		 "nothing to fix: the copies measure the path between the two mirror points. To "
+		 "save mirror bandwidth, mirror one end only");
+	f->confidence = CONF_HIGH;
+	if (!x->dscp_changed)
+		return;
+	struct finding *g = findings_add(out);
+	if (!g)
+		return;
+	g->severity = SEV_LOW;
+	g->impact = (double)x->dscp_changed;
+	snprintf(g->area, sizeof(g->area), "qos");
+	snprintf(g->kind, sizeof(g->kind), "qos.dscp_remarked");
+	snprintf(g->title, sizeof(g->title),
+		 "DSCP is re-marked between two mirror points (%u -> %u) on %llu packets",
+		 x->dscp_first, x->dscp_second, (unsigned long long)x->dscp_changed);
+	snprintf(g->where, sizeof(g->where), "%s -> %s", a, b);
+	finding_fact(g, "re-marked packets", (double)x->dscp_changed, "");
+	finding_fact(g, "DSCP at first point", x->dscp_first, "");
+	finding_fact(g, "DSCP at second point", x->dscp_second, "");
+	finding_frame(g, x->first_frame);
+	snprintf(g->cause, sizeof(g->cause),
+		 "a device between the two mirror points rewrites the DSCP field, so QoS marking "
+		 "set by the sender does not survive the path");
+	snprintf(g->action, sizeof(g->action),
+		 "find the hop that re-marks (policy maps, iptables DSCP targets, cloud edge) and "
+		 "trust the sender's marking, or mark at the right boundary");
+	g->confidence = CONF_HIGH;
+}
+
 void mirror_findings(const struct session_table *sessions, const struct decode_stats *st,
-		     struct finding_list *out)
+		     const struct dedup *dedup, struct finding_list *out)
 {
 	for (uint32_t i = 0; i < sessions->n; i++)
 		truncation(&sessions->v[i], out);
+	for (unsigned i = 0; dedup && i < dedup->npairs; i++)
+		two_points(sessions, &dedup->pairs[i], out);
 	uint64_t malformed = 0;
 	int top = -1;
 	for (int a = 0; a < ANOM_COUNT; a++) {

@@ -170,6 +170,7 @@ void service_table_flow(struct service_table *t, const struct flow *f, const str
 			s->irtt_max_ns = h->irtt_ns;
 	}
 	if (h->rtt_samples) {
+		s->rtt_samples += h->rtt_samples;
 		s->rtt_p50_sum_ns += h->rtt_p50_ns;
 		s->rtt_n++;
 		if (h->rtt_p95_ns > s->rtt_p95_max_ns)

@@ -46,7 +46,7 @@ struct service {
 	int32_t mss[2];
 	uint32_t max_ip_len[2];
 	int64_t irtt_sum_ns, irtt_max_ns, rtt_p95_max_ns, rtt_p50_sum_ns;
-	uint64_t irtt_n, rtt_n;
+	uint64_t irtt_n, rtt_n, rtt_samples;
 	struct frameset rtx_frames[2], flag_frames[TA_COUNT], s0_frames, rst_frames,
 		blackhole_frames;
 	uint64_t rtx_flows; /* flows with at least one retransmission */

@@ -18,6 +18,7 @@
 #define S0_MIN 3              /* unanswered SYNs */
 #define RTT_INFLATION 4.0     /* p95 ACK RTT over mean handshake RTT */
 #define RTT_INFLATION_MIN_MS 20.0
+#define RTT_MIN_SAMPLES 10     /* ACK RTT samples before a percentile means anything */
 
 void icmp_seen_packet(struct icmp_seen *s, const struct packet *p)
 {
@@ -278,6 +279,7 @@ static void zero_window(const struct service *s, const char *label, struct findi
 	finding_fact(f, "zero windows", (double)zw, "");
 	finding_fact(f, "zero-window probes", (double)s->flag[TA_ZERO_WINDOW_PROBE], "");
 	finding_fact(f, "window full", (double)s->flag[TA_WINDOW_FULL], "");
+	f->flows = s->flows;
 	add_frames(f, &s->flag_frames[TA_ZERO_WINDOW]);
 	char a[IPADDR_STRLEN];
 	snprintf(f->display_filter, sizeof(f->display_filter),
@@ -297,7 +299,7 @@ static void zero_window(const struct service *s, const char *label, struct findi
 
 static void rtt_inflation(const struct service *s, const char *label, struct finding_list *out)
 {
-	if (!s->irtt_n || !s->rtt_n)
+	if (!s->irtt_n || !s->rtt_n || s->rtt_samples < RTT_MIN_SAMPLES)
 		return;
 	double irtt_ms = (double)s->irtt_sum_ns / (double)s->irtt_n / 1e6;
 	double p95_ms = (double)s->rtt_p95_max_ns / 1e6;
@@ -316,6 +318,7 @@ static void rtt_inflation(const struct service *s, const char *label, struct fin
 	snprintf(f->where, sizeof(f->where), "%s", label);
 	finding_fact(f, "handshake RTT (mean)", irtt_ms, "ms");
 	finding_fact(f, "ACK RTT p95 (worst flow)", p95_ms, "ms");
+	finding_fact(f, "ACK RTT samples", (double)s->rtt_samples, "");
 	finding_fact(f, "ACK RTT p50 (mean of flows)",
 		     (double)s->rtt_p50_sum_ns / (double)s->rtt_n / 1e6, "ms");
 	service_filter(s, 1, "tcp.analysis.ack_rtt > 0.02", f->display_filter,

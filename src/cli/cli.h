@@ -44,19 +44,26 @@ int cli_decode_option(int opt, const char *arg, struct decode_cfg *cfg);
 		"geneve-port", required_argument, 0, CLI_OPT_GENEVE_PORT                           \
 	}
 
-/* Flow table options: --max-flows N, --tcp-idle S, --idle S, --active-timeout S.
- * 1 handled, 0 not one of them, -1 bad value (message printed). */
-int cli_table_option(int opt, const char *arg, struct flow_table_cfg *cfg);
+/* Flow options: --max-flows N, --tcp-idle S, --idle S, --active-timeout S, --no-dedup,
+ * --dedup-window MS, --dedup-same-session.  1 handled, 0 not one of them, -1 bad value
+ * (message printed). */
+int cli_table_option(int opt, const char *arg, struct pipeline_cfg *cfg);
 #define CLI_OPT_MAX_FLOWS 0x2001
 #define CLI_OPT_TCP_IDLE 0x2002
 #define CLI_OPT_IDLE 0x2003
 #define CLI_OPT_ACTIVE 0x2004
+#define CLI_OPT_NO_DEDUP 0x2005
+#define CLI_OPT_DEDUP_WINDOW 0x2006
+#define CLI_OPT_DEDUP_SAME 0x2007
 #define CLI_TABLE_LONGOPTS                                                                         \
 	{"max-flows", required_argument, 0, CLI_OPT_MAX_FLOWS},                                    \
 	{"tcp-idle", required_argument, 0, CLI_OPT_TCP_IDLE},                                      \
 	{"idle", required_argument, 0, CLI_OPT_IDLE},                                              \
+	{"active-timeout", required_argument, 0, CLI_OPT_ACTIVE},                                  \
+	{"no-dedup", no_argument, 0, CLI_OPT_NO_DEDUP},                                            \
+	{"dedup-window", required_argument, 0, CLI_OPT_DEDUP_WINDOW},                              \
 	{                                                                                          \
-		"active-timeout", required_argument, 0, CLI_OPT_ACTIVE                             \
+		"dedup-same-session", no_argument, 0, CLI_OPT_DEDUP_SAME                           \
 	}
 
 /* Parse an unsigned number in [min, max]; false (message printed naming `what`) if not. */

@@ -46,6 +46,10 @@ static void analyze_usage(FILE *f)
 	      "      --flows FILE       also write one JSON line per flow, with TCP health\n"
 	      "      --color / --no-color   ANSI colours (default: when stdout is a terminal)\n"
 	      "      --max-flows N  --tcp-idle S  --idle S  --active-timeout S   flow table bounds\n"
+	      "      --no-dedup         analyse copies of one packet seen at two mirror points\n"
+	      "                         (two sessions) twice, as Wireshark would\n"
+	      "      --dedup-window MS  how far apart two copies may be (default 200)\n"
+	      "      --dedup-same-session  also fold identical copies within one session\n"
 	      "      --vxlan-port P  --geneve-port P   extra tunnel ports\n"
 	      "  -h, --help             this text\n"
 	      "\n"
@@ -142,7 +146,7 @@ int cmd_analyze(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "jo:h", opts, NULL)) != -1) {
 		int r = cli_decode_option(c, optarg, &cfg.decode);
 		if (!r)
-			r = cli_table_option(c, optarg, &cfg.flows);
+			r = cli_table_option(c, optarg, &cfg);
 		if (r < 0)
 			goto usage;
 		if (r > 0)
@@ -220,7 +224,7 @@ int cmd_analyze(int argc, char **argv)
 
 	struct finding_list findings = {0};
 	tcp_findings(a->services, &a->icmp, &findings);
-	mirror_findings(pipeline_sessions(pl), pipeline_stats(pl), &findings);
+	mirror_findings(pipeline_sessions(pl), pipeline_stats(pl), pipeline_dedup(pl), &findings);
 	findings_sort(&findings);
 
 	const char *problems[INPUT_MAX_PROBLEMS];

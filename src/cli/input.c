@@ -117,8 +117,9 @@ int cli_decode_option(int opt, const char *arg, struct decode_cfg *cfg)
 	}
 }
 
-int cli_table_option(int c, const char *arg, struct flow_table_cfg *ft)
+int cli_table_option(int c, const char *arg, struct pipeline_cfg *cfg)
 {
+	struct flow_table_cfg *ft = &cfg->flows;
 	uint64_t v;
 	switch (c) {
 	case CLI_OPT_MAX_FLOWS:
@@ -140,6 +141,17 @@ int cli_table_option(int c, const char *arg, struct flow_table_cfg *ft)
 		if (!cli_parse_u64(arg, 1, 86400 * 365, "--active-timeout", &v))
 			return -1;
 		ft->active_ns = (int64_t)v * 1000000000;
+		return 1;
+	case CLI_OPT_NO_DEDUP:
+		cfg->dedup.enabled = false;
+		return 1;
+	case CLI_OPT_DEDUP_WINDOW:
+		if (!cli_parse_u64(arg, 1, 60000, "--dedup-window (milliseconds)", &v))
+			return -1;
+		cfg->dedup.window_ns = (int64_t)v * 1000000;
+		return 1;
+	case CLI_OPT_DEDUP_SAME:
+		cfg->dedup.same_session = true;
 		return 1;
 	}
 	return 0;

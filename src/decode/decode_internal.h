@@ -13,15 +13,15 @@
 #include "decode.h"
 
 #define PKT_INNER_BEGIN offsetof(struct packet, nvlan)
-#define PKT_INNER_END (offsetof(struct packet, payload) + sizeof(((struct packet *)0)->payload))
+#define PKT_INNER_END   (offsetof(struct packet, payload) + sizeof(((struct packet *)0)->payload))
 
 _Static_assert(offsetof(struct packet, inner_linktype) < PKT_INNER_BEGIN,
-	       "tunnel/inner-frame fields must precede the innermost layer fields");
+               "tunnel/inner-frame fields must precede the innermost layer fields");
 _Static_assert(offsetof(struct packet, mss) > PKT_INNER_BEGIN &&
-		       offsetof(struct packet, icmp_inner) < PKT_INNER_END,
-	       "innermost L2/L3/L4 fields must lie between nvlan and payload");
+                   offsetof(struct packet, icmp_inner) < PKT_INNER_END,
+               "innermost L2/L3/L4 fields must lie between nvlan and payload");
 _Static_assert(offsetof(struct packet, anomalies) >= PKT_INNER_END,
-	       "anomalies and truncated must survive a tunnel push");
+               "anomalies and truncated must survive a tunnel push");
 
 /* Clear the innermost L2/L3/L4 fields (nvlan .. payload); options absent = -1. */
 static inline void pkt_clear_inner(struct packet *p)
@@ -45,13 +45,13 @@ static inline void pkt_set_inner(struct packet *p, const struct cursor *c, int l
 }
 
 /* IPv6 extension headers the decoders walk (RFC 8200 section 4, RFC 4302, RFC 6275). */
-#define IP6_NH_HOPOPTS 0
-#define IP6_NH_ROUTING 43
+#define IP6_NH_HOPOPTS  0
+#define IP6_NH_ROUTING  43
 #define IP6_NH_FRAGMENT 44
-#define IP6_NH_ESP 50
-#define IP6_NH_AH 51
-#define IP6_NH_NONE 59
-#define IP6_NH_DSTOPTS 60
+#define IP6_NH_ESP      50
+#define IP6_NH_AH       51
+#define IP6_NH_NONE     59
+#define IP6_NH_DSTOPTS  60
 #define IP6_NH_MOBILITY 135
 
 /* Most extension headers an IPv6 (or embedded IPv6) header chain may have before we stop. */

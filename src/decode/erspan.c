@@ -27,11 +27,11 @@
  */
 #include "decode_internal.h"
 
-#define ERSPAN2_HLEN 8
-#define ERSPAN3_HLEN 12
+#define ERSPAN2_HLEN       8
+#define ERSPAN3_HLEN       12
 #define ERSPAN3_SUBHDR_LEN 8
-#define ERSPAN3_FT_ETH 0
-#define ERSPAN3_FT_IP 2
+#define ERSPAN3_FT_ETH     0
+#define ERSPAN3_FT_IP      2
 
 /* The tunnel record gre.c pushed, or NULL when called on its own (unit tests). */
 static struct tunnel *erspan_tunnel(struct packet *p)
@@ -88,14 +88,13 @@ enum layer erspan3_decode(struct cursor *c, struct packet *p)
 		}
 		cur_skip(c, ERSPAN3_SUBHDR_LEN);
 	}
-	if (ft == ERSPAN3_FT_ETH) {
-		pkt_set_inner(p, c, LINKTYPE_ETHERNET);
-		return LAYER_ETH;
-	}
 	if (ft == ERSPAN3_FT_IP) {
 		pkt_set_inner(p, c, LINKTYPE_RAW);
 		return cur_peek(c, 0) >> 4 == 6 ? LAYER_IPV6 : LAYER_IPV4;
 	}
+	pkt_set_inner(p, c, LINKTYPE_ETHERNET);
+	if (ft == ERSPAN3_FT_ETH)
+		return LAYER_ETH;
 	pkt_anomaly(p, ANOM_UNKNOWN_ETHERTYPE);
 	return LAYER_END;
 }

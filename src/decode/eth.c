@@ -19,7 +19,7 @@
  */
 #include "decode_internal.h"
 
-#define ETH_HLEN 14
+#define ETH_HLEN          14
 #define ETH_MIN_ETHERTYPE 0x0600
 
 enum layer eth_decode(struct cursor *c, struct packet *p)

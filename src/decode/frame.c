@@ -18,10 +18,10 @@
  * skips after flagging ANOM_VLAN_DEPTH, can reach it. */
 #define DECODE_MAX_STEPS 64
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86DD
-#define ETHERTYPE_VLAN 0x8100  /* 802.1Q C-tag */
-#define ETHERTYPE_QINQ 0x88A8  /* 802.1ad S-tag */
+#define ETHERTYPE_IPV4     0x0800
+#define ETHERTYPE_IPV6     0x86DD
+#define ETHERTYPE_VLAN     0x8100 /* 802.1Q C-tag */
+#define ETHERTYPE_QINQ     0x88A8 /* 802.1ad S-tag */
 #define ETHERTYPE_QINQ_OLD 0x9100
 
 #define IPPROTO_NUM_IPIP 4

@@ -24,13 +24,13 @@
  */
 #include "decode_internal.h"
 
-#define GENEVE_HLEN 8
-#define GENEVE_OPT_HLEN 4
+#define GENEVE_HLEN      8
+#define GENEVE_OPT_HLEN  4
 #define GENEVE_PROTO_ETH 0x6558
 #define GENEVE_CLASS_AWS 0x0108
-#define GWLB_ENDPOINT 1
-#define GWLB_ATTACHMENT 2
-#define GWLB_COOKIE 3
+#define GWLB_ENDPOINT    1
+#define GWLB_ATTACHMENT  2
+#define GWLB_COOKIE      3
 
 /* Walk the options; each consumes at least its 4-byte header. */
 static void geneve_options(struct cursor o, struct packet *p, struct tunnel *t)

@@ -25,26 +25,29 @@
  */
 #include "decode_internal.h"
 
-#define GRE_HLEN 4
-#define GRE_C 0x8000
-#define GRE_R 0x4000
-#define GRE_K 0x2000
-#define GRE_S 0x1000
-#define GRE_VER_MASK 0x0007
-#define GRE_PROTO_ETH 0x6558
-#define GRE_PROTO_IPV4 0x0800
-#define GRE_PROTO_IPV6 0x86DD
-#define GRE_PROTO_ERSPAN 0x88BE   /* type I and II */
+#define GRE_HLEN          4
+#define GRE_C             0x8000
+#define GRE_R             0x4000
+#define GRE_K             0x2000
+#define GRE_S             0x1000
+#define GRE_VER_MASK      0x0007
+#define GRE_PROTO_ETH     0x6558
+#define GRE_PROTO_IPV4    0x0800
+#define GRE_PROTO_IPV6    0x86DD
+#define GRE_PROTO_ERSPAN  0x88BE /* type I and II */
 #define GRE_PROTO_ERSPAN3 0x22EB
-#define ERSPAN2_HLEN 8
-#define ERSPAN3_HLEN 12
+#define ERSPAN2_HLEN      8
+#define ERSPAN3_HLEN      12
 
-static struct tunnel *gre_push(struct packet *p, enum tunnel_kind kind, uint16_t flags,
-			       bool has_key, uint32_t key)
+/* Push the record; the inner frame starts at c, as Ethernet until a caller knows better
+ * (ERSPAN II/III refine it past their own header). */
+static struct tunnel *gre_push(const struct cursor *c, struct packet *p, enum tunnel_kind kind,
+                               uint16_t flags, bool has_key, uint32_t key)
 {
 	struct tunnel *t = pkt_push_tunnel(p, kind);
 	if (!t)
 		return NULL;
+	pkt_set_inner(p, c, LINKTYPE_ETHERNET);
 	t->flags = (uint8_t)(flags >> 8);
 	if (has_key && kind == TUN_GRE) {
 		t->has_id = true;
@@ -83,8 +86,8 @@ enum layer gre_decode(struct cursor *c, struct packet *p)
 		pkt_anomaly(p, ANOM_GRE_UNKNOWN_PROTO);
 		return LAYER_END;
 	}
-	size_t optlen = ((flags & GRE_C) ? 4 : 0) + ((flags & GRE_K) ? 4 : 0) +
-			((flags & GRE_S) ? 4 : 0);
+	size_t optlen =
+	    ((flags & GRE_C) ? 4 : 0) + ((flags & GRE_K) ? 4 : 0) + ((flags & GRE_S) ? 4 : 0);
 	if (!cur_has(c, optlen)) {
 		pkt_anomaly(p, ANOM_TRUNC_TUNNEL);
 		return LAYER_END;
@@ -99,31 +102,29 @@ enum layer gre_decode(struct cursor *c, struct packet *p)
 	struct tunnel *t;
 	switch (proto) {
 	case GRE_PROTO_ETH:
-		if (!gre_push(p, TUN_GRE, flags, has_key, key))
+		if (!gre_push(c, p, TUN_GRE, flags, has_key, key))
 			return LAYER_END;
-		pkt_set_inner(p, c, LINKTYPE_ETHERNET);
 		return LAYER_ETH;
 	case GRE_PROTO_IPV4:
 	case GRE_PROTO_IPV6:
-		if (!gre_push(p, TUN_GRE, flags, has_key, key))
+		if (!gre_push(c, p, TUN_GRE, flags, has_key, key))
 			return LAYER_END;
 		pkt_set_inner(p, c, LINKTYPE_RAW);
 		return proto == GRE_PROTO_IPV4 ? LAYER_IPV4 : LAYER_IPV6;
 	case GRE_PROTO_ERSPAN:
 		if (!(flags & GRE_S)) {
-			if (!(t = gre_push(p, TUN_ERSPAN, flags, false, 0)))
+			if (!(t = gre_push(c, p, TUN_ERSPAN, flags, false, 0)))
 				return LAYER_END;
 			t->erspan_version = 1;
-			pkt_set_inner(p, c, LINKTYPE_ETHERNET);
 			return LAYER_ETH;
 		}
 		if (!erspan_next(c, p, ERSPAN2_HLEN, 1) ||
-		    !gre_push(p, TUN_ERSPAN, flags, false, 0))
+		    !gre_push(c, p, TUN_ERSPAN, flags, false, 0))
 			return LAYER_END;
 		return LAYER_ERSPAN2;
 	case GRE_PROTO_ERSPAN3:
 		if (!erspan_next(c, p, ERSPAN3_HLEN, 2) ||
-		    !gre_push(p, TUN_ERSPAN, flags, false, 0))
+		    !gre_push(c, p, TUN_ERSPAN, flags, false, 0))
 			return LAYER_END;
 		return LAYER_ERSPAN3;
 	default:

@@ -21,12 +21,12 @@
  */
 #include "decode_internal.h"
 
-#define ICMP_HLEN 8
-#define ICMP_UNREACH 3
+#define ICMP_HLEN             8
+#define ICMP_UNREACH          3
 #define ICMP_UNREACH_NEEDFRAG 4
 #define ICMPV6_PACKET_TOO_BIG 2
-#define IPV4_MIN_HLEN 20
-#define IPV6_HLEN 40
+#define IPV4_MIN_HLEN         20
+#define IPV6_HLEN             40
 
 /* Flag an embedded part of need bytes that is missing: malformed if the ICMP length does
  * not cover it, truncated if only the capture does not. */

@@ -23,13 +23,13 @@
  */
 #include "decode_internal.h"
 
-#define IPV4_MIN_HLEN 20
-#define IPV4_DF 0x4000
-#define IPV4_MF 0x2000
+#define IPV4_MIN_HLEN    20
+#define IPV4_DF          0x4000
+#define IPV4_MF          0x2000
 #define IPV4_OFFSET_MASK 0x1FFF
-#define IPV4_MAX_LEN 65535
-#define IPOPT_EOL 0
-#define IPOPT_NOP 1
+#define IPV4_MAX_LEN     65535
+#define IPOPT_EOL        0
+#define IPOPT_NOP        1
 
 /* Walk the options: EOL ends them, NOP is one byte, all others are kind, length (>= 2,
  * within the header), data.  Each step consumes at least one byte of at most 40. */

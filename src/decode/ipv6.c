@@ -26,10 +26,19 @@
  */
 #include "decode_internal.h"
 
-#define IPV6_HLEN 40
+#define IPV6_HLEN         40
 #define IPV6_MAX_FRAG_LEN 65535
-#define IP6OPT_PAD1 0
-#define IP6OPT_JUMBO 0xC2
+#define IP6OPT_PAD1       0
+#define IP6OPT_JUMBO      0xC2
+
+/* Flag a payload the capture cut short; body - ext bytes are declared after the headers. */
+static enum layer ipv6_end(const struct cursor *c, struct packet *p, size_t body, size_t ext,
+                           enum layer next)
+{
+	if (c->left < body - ext)
+		pkt_anomaly(p, ANOM_TRUNC_PAYLOAD);
+	return next;
+}
 
 /* The Jumbo Payload length in hop-by-hop options o (after Next Header and Hdr Ext Len),
  * or 0 when absent.  Each step consumes at least one byte. */
@@ -95,12 +104,12 @@ enum layer ipv6_decode(struct cursor *c, struct packet *p)
 	for (unsigned n = 0; ip6_is_ext_header(nh); n++) {
 		if (n == IP6_MAX_EXT_HEADERS) {
 			pkt_anomaly(p, ANOM_IPV6_EXT_LIMIT);
-			return LAYER_END;
+			return ipv6_end(c, p, body, ext, LAYER_END);
 		}
 		size_t declared = body - ext;
 		if (declared < 2) {
 			pkt_anomaly(p, body_known ? ANOM_IPV6_BAD_EXTHDR : ANOM_TRUNC_IPV6);
-			return LAYER_END;
+			return ipv6_end(c, p, body, ext, LAYER_END);
 		}
 		if (!cur_has(c, 2)) {
 			pkt_anomaly(p, ANOM_TRUNC_IPV6);
@@ -110,7 +119,7 @@ enum layer ipv6_decode(struct cursor *c, struct packet *p)
 		size_t len = ip6_ext_header_len(nh, (uint8_t)cur_peek(c, 1));
 		if (len > declared) {
 			pkt_anomaly(p, body_known ? ANOM_IPV6_BAD_EXTHDR : ANOM_TRUNC_IPV6);
-			return LAYER_END;
+			return ipv6_end(c, p, body, ext, LAYER_END);
 		}
 		if (!cur_has(c, len)) {
 			pkt_anomaly(p, ANOM_TRUNC_IPV6);
@@ -148,7 +157,5 @@ enum layer ipv6_decode(struct cursor *c, struct packet *p)
 			}
 		}
 	}
-	if (c->left < body - ext)
-		pkt_anomaly(p, ANOM_TRUNC_PAYLOAD);
-	return has_l4 ? layer_for_ipproto(nh) : LAYER_END;
+	return ipv6_end(c, p, body, ext, has_l4 ? layer_for_ipproto(nh) : LAYER_END);
 }

@@ -17,7 +17,7 @@
  */
 #include "decode_internal.h"
 
-#define SLL_HLEN 16
+#define SLL_HLEN  16
 #define SLL2_HLEN 20
 
 static enum layer sll_next(struct packet *p, uint16_t proto)

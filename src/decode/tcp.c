@@ -28,15 +28,15 @@
  */
 #include "decode_internal.h"
 
-#define TCP_MIN_HLEN 20
-#define TCPOPT_EOL 0
-#define TCPOPT_NOP 1
-#define TCPOPT_MSS 2
-#define TCPOPT_WSCALE 3
+#define TCP_MIN_HLEN     20
+#define TCPOPT_EOL       0
+#define TCPOPT_NOP       1
+#define TCPOPT_MSS       2
+#define TCPOPT_WSCALE    3
 #define TCPOPT_SACK_PERM 4
-#define TCPOPT_SACK 5
+#define TCPOPT_SACK      5
 #define TCPOPT_TIMESTAMP 8
-#define TCP_MAX_WSCALE 14 /* RFC 7323 2.3: a larger shift is used as 14 */
+#define TCP_MAX_WSCALE   14 /* RFC 7323 2.3: a larger shift is used as 14 */
 
 static void tcp_sack(struct cursor v, struct packet *p)
 {

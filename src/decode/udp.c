@@ -57,8 +57,8 @@ enum layer udp_decode(struct cursor *c, struct packet *p, const struct decode_cf
 	cur_skip(c, 2); /* checksum */
 	p->has_l4 = true;
 
-	bool len_unknown = pkt_has_anomaly(p, ANOM_IPV4_LEN_ZERO) ||
-			   pkt_has_anomaly(p, ANOM_IPV6_JUMBO);
+	bool len_unknown =
+	    pkt_has_anomaly(p, ANOM_IPV4_LEN_ZERO) || pkt_has_anomaly(p, ANOM_IPV6_JUMBO);
 	if (len == 0 && len_unknown) {
 		len = ip_payload;
 	} else if (len < UDP_HLEN || (len > ip_payload && !p->is_fragment)) {

@@ -15,8 +15,8 @@
  */
 #include "decode_internal.h"
 
-#define VLAN_TAG_LEN 4
-#define VLAN_VID_MASK 0x0FFF
+#define VLAN_TAG_LEN      4
+#define VLAN_VID_MASK     0x0FFF
 #define ETH_MIN_ETHERTYPE 0x0600
 
 enum layer vlan_decode(struct cursor *c, struct packet *p)

@@ -16,7 +16,7 @@
  */
 #include "decode_internal.h"
 
-#define VXLAN_HLEN 8
+#define VXLAN_HLEN   8
 #define VXLAN_FLAG_I 0x08
 
 enum layer vxlan_decode(struct cursor *c, struct packet *p)

@@ -10,6 +10,7 @@ struct pipeline {
 	struct pipeline_cfg cfg;
 	struct flow_table *flows;
 	struct session_table sessions;
+	struct dedup dedup;
 	struct decode_stats st;
 	bool finished;
 };
@@ -19,6 +20,7 @@ void pipeline_cfg_default(struct pipeline_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	decode_cfg_default(&cfg->decode);
 	flow_table_cfg_default(&cfg->flows);
+	dedup_cfg_default(&cfg->dedup);
 	cfg->track_flows = true;
 }
 
@@ -50,6 +52,7 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg)
 		return NULL;
 	pl->cfg = *cfg;
 	session_table_init(&pl->sessions);
+	dedup_init(&pl->dedup, &cfg->dedup);
 	if (cfg->track_flows) {
 		pl->flows = flow_table_new(&cfg->flows, on_flow_end, pl);
 		if (!pl->flows) {
@@ -76,6 +79,7 @@ void pipeline_free(struct pipeline *pl)
 	pipeline_finish(pl);
 	flow_table_free(pl->flows);
 	session_table_fini(&pl->sessions);
+	dedup_fini(&pl->dedup);
 	free(pl);
 }
 
@@ -83,7 +87,12 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 {
 	decode_frame(&pl->cfg.decode, p);
 	decode_stats_count(&pl->st, p);
-	session_table_packet(&pl->sessions, p);
+	struct session *sess = session_table_packet(&pl->sessions, p);
+	if (pl->flows && sess &&
+	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v))) {
+		sess->duplicates++; /* seen at another mirror point already: analysed once */
+		return;
+	}
 
 	struct flow *f = NULL;
 	int dir = 0;
@@ -140,4 +149,9 @@ const struct flow_table_stats *pipeline_flow_stats(const struct pipeline *pl)
 struct session_table *pipeline_sessions(struct pipeline *pl)
 {
 	return &pl->sessions;
+}
+
+const struct dedup *pipeline_dedup(const struct pipeline *pl)
+{
+	return &pl->dedup;
 }

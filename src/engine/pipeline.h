@@ -15,6 +15,7 @@
 #include "decode/decode.h"
 #include "decode/decode_stats.h"
 #include "flow/flow.h"
+#include "mirror/dedup.h"
 #include "mirror/sessions.h"
 
 struct pipeline;
@@ -53,6 +54,7 @@ struct pipeline_cfg {
 	struct flow_table_cfg flows;
 	bool track_flows;       /* false: decode only (decap) */
 	bool tcp_analysis;
+	struct dedup_cfg dedup; /* copies of one packet from two mirror points (with flows) */
 	struct flowlog_sink *flowlogs; /* NULL: no flow logs */
 	struct pipeline_hooks hooks;
 };
@@ -75,5 +77,6 @@ void pipeline_packet(struct pipeline *pl, struct packet *p);
 const struct decode_stats *pipeline_stats(const struct pipeline *pl);
 const struct flow_table_stats *pipeline_flow_stats(const struct pipeline *pl);
 struct session_table *pipeline_sessions(struct pipeline *pl);
+const struct dedup *pipeline_dedup(const struct pipeline *pl);
 
 #endif

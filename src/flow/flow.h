@@ -30,9 +30,11 @@ struct flow_key {
 	uint16_t pad;
 };
 
-/* Build the canonical key of p; *dir_ab = true when p travels a -> b.  False when p has no IP
- * layer (ARP, ...), which is never a flow. */
-bool flow_key_from_packet(const struct packet *p, struct flow_key *k, bool *dir_ab);
+/* Build the canonical key of p with the given ports (p's own, or a fragment's datagram's);
+ * *dir_ab = true when p travels a -> b.  False when p has no IP layer (ARP, ...), which is
+ * never a flow. */
+bool flow_key_build(const struct packet *p, uint16_t sport, uint16_t dport, struct flow_key *k,
+		    bool *dir_ab);
 
 struct flow_dir {
 	uint64_t packets;
@@ -93,6 +95,8 @@ struct flow_table;
 
 struct flow_table_stats {
 	uint64_t created, ended_idle, ended_active, evicted, live, peak;
+	uint64_t fragments_matched;   /* later IP fragments given their datagram's ports */
+	uint64_t fragments_unmatched; /* later fragments whose first fragment was not seen */
 };
 
 /* NULL on out of memory.  Memory grows with live flows up to cfg->max_flows. */
@@ -102,7 +106,7 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn 
 void flow_table_flush(struct flow_table *t);
 void flow_table_free(struct flow_table *t);
 
-/* Find or create the flow of p (key from flow_key_from_packet), update its counters, expire
+/* Find or create the flow of p (key from flow_key_build, with later IP fragments given their datagram's ports), update its counters, expire
  * idle flows as p's time passes, and return it with *dir = 0 (originator -> responder) or 1.
  * NULL for packets that are no flow (no IP layer) or when memory runs out (counted). */
 struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int *dir);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "flow/frag_ports.h"
 
 #define NIL UINT32_MAX
 #define CHUNK_SHIFT 12
@@ -32,6 +33,7 @@ struct flow_table {
 	uint32_t head[2], tail[2];
 	int64_t now_ns;
 	uint64_t next_id;
+	struct frag_ports frags;
 	struct flow_table_stats st;
 };
 
@@ -60,7 +62,8 @@ static void copy_addr(uint8_t dst[16], const struct ip_addr *a)
 	memcpy(dst, a->a, 16);
 }
 
-bool flow_key_from_packet(const struct packet *p, struct flow_key *k, bool *dir_ab)
+bool flow_key_build(const struct packet *p, uint16_t sp, uint16_t dp, struct flow_key *k,
+		    bool *dir_ab)
 {
 	if (!p->has_ip)
 		return false;
@@ -75,7 +78,6 @@ bool flow_key_from_packet(const struct packet *p, struct flow_key *k, bool *dir_
 	k->family = p->ip_ver;
 	k->proto = p->proto;
 	k->vlan = p->nvlan ? p->vlan[p->nvlan - 1] : 0;
-	uint16_t sp = p->has_l4 ? p->sport : 0, dp = p->has_l4 ? p->dport : 0;
 	int c = memcmp(p->src.a, p->dst.a, 16);
 	bool ab = c < 0 || (c == 0 && sp <= dp);
 	if (ab) {
@@ -254,7 +256,7 @@ static uint32_t alloc_slot(struct flow_table *t)
 }
 
 static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, const struct packet *p,
-			    bool ab, uint64_t b)
+			    uint16_t psport, uint16_t pdport, bool ab, uint64_t b)
 {
 	uint32_t i = alloc_slot(t);
 	if (i == NIL)
@@ -271,14 +273,14 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, cons
 	bool from_resp = false;
 	if (p->has_l4 && p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & TCP_SYN))
 		from_resp = (p->tcp_flags & TCP_ACK) != 0;
-	else if (p->has_l4)
-		from_resp = p->sport < 1024 && p->dport > p->sport;
+	else
+		from_resp = psport < 1024 && pdport > psport;
 	const struct ip_addr *s = from_resp ? &p->dst : &p->src;
 	const struct ip_addr *d = from_resp ? &p->src : &p->dst;
 	f->src = *s;
 	f->dst = *d;
-	f->sport = p->has_l4 ? (from_resp ? p->dport : p->sport) : 0;
-	f->dport = p->has_l4 ? (from_resp ? p->sport : p->dport) : 0;
+	f->sport = from_resp ? pdport : psport;
+	f->dport = from_resp ? psport : pdport;
 	f->a_is_src = from_resp ? !ab : ab;
 	const struct tunnel *tun = pkt_session_tunnel(p);
 	if (tun)
@@ -301,7 +303,16 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 {
 	struct flow_key k;
 	bool ab;
-	if (!flow_key_from_packet(p, &k, &ab))
+	uint16_t sp = p->has_l4 ? p->sport : 0, dp = p->has_l4 ? p->dport : 0;
+	if (p->is_fragment) {
+		if (p->has_l4)
+			frag_ports_note(&t->frags, p);
+		else if (frag_ports_find(&t->frags, p, &sp, &dp))
+			t->st.fragments_matched++;
+		else if (p->frag_offset)
+			t->st.fragments_unmatched++;
+	}
+	if (!flow_key_build(p, sp, dp, &k, &ab))
 		return NULL;
 	if (p->ts_ns > t->now_ns || t->st.created == 0)
 		t->now_ns = p->ts_ns;
@@ -320,7 +331,7 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 		}
 	}
 	if (i == NIL) {
-		i = create_flow(t, &k, p, ab, b);
+		i = create_flow(t, &k, p, sp, dp, ab, b);
 		if (i == NIL)
 			return NULL;
 	} else {
@@ -384,6 +395,7 @@ void flow_table_free(struct flow_table *t)
 		free(t->chunks[c]);
 	free(t->chunks);
 	free(t->buckets);
+	frag_ports_free(&t->frags);
 	free(t);
 }
 

@@ -24,6 +24,7 @@ struct session {
 	struct ip_addr outer_src, outer_dst;
 	bool gwlb;              /* arrived through a GWLB (GENEVE class 0x0108) */
 	uint64_t packets, wire_bytes, inner_bytes, truncated, truncated_bytes_lost;
+	uint64_t duplicates;    /* copies of packets first seen in another session */
 	uint32_t max_inner_len; /* largest inner IP length seen */
 	int64_t first_ns, last_ns;
 	uint64_t first_frame;

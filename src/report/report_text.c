@@ -171,8 +171,11 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 		const struct session *s = &r->sessions->v[i];
 		char l[160];
 		session_label(s, l, sizeof(l));
-		strbuf_addf(b, "%s %-42s %9llu pkts %7llu truncated\n", i ? "          " : "sessions  ",
+		strbuf_addf(b, "%s %-42s %9llu pkts %7llu truncated", i ? "          " : "sessions  ",
 			    l, (unsigned long long)s->packets, (unsigned long long)s->truncated);
+		if (s->duplicates)
+			strbuf_addf(b, " %llu copies", (unsigned long long)s->duplicates);
+		strbuf_addc(b, '\n');
 	}
 	if (r->sessions->n > 8)
 		strbuf_addf(b, "           ... and %u more sessions (--json lists all)\n",

@@ -23,6 +23,9 @@ while IFS=$'\t' read -r name rest; do
 	eval "set -- $args" # ARGS may quote, e.g. --log-format '${srcaddr} ${dstaddr}'
 	TZ=UTC "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
+	case "$name" in # one JSON document: pretty-printed so a diff shows the field that changed
+	*_json) python3 -m json.tool "$TMP/out" >"$TMP/pretty" 2>/dev/null && mv "$TMP/pretty" "$TMP/out" ;;
+	esac
 	if [ "${UPDATE:-0}" = 1 ]; then
 		cp "$TMP/out" "$EXP/$name.out"
 		awk -v n="$name" -v rc="$rc" 'BEGIN { FS = OFS = "\t" }

@@ -1,0 +1,69 @@
+/* dedup.h - recognise copies of one packet seen at two mirror points (two sessions).
+ *
+ * When both ends of a conversation are mirrored to one target (or two sessions cover one
+ * packet), each packet arrives twice.  Wireshark then reports retransmissions and duplicate
+ * ACKs that never happened.  A copy is recognised by what the network does not change: inner
+ * addresses and ports, protocol, IP length, IPv4 identification, TCP sequence, acknowledgement,
+ * flags, window and timestamps, and for other protocols a hash of the first payload bytes --
+ * never TTL, DSCP or checksums (which hops rewrite; those differences are measured instead).
+ * The first copy is analysed; later copies within the window are counted against the pair of
+ * vantage points, with the delay between them (one-way delay between the mirror points), the
+ * TTL difference (hops) and whether DSCP changed.
+ *
+ * By default only copies from a *different* session count as duplicates: within one session
+ * an identical packet may be a real retransmission (IPv6 has no IP ID).  `same_session`
+ * also folds copies within one session (a host mirrored on two interfaces into one VNI).
+ */
+#ifndef VXS_MIRROR_DEDUP_H
+#define VXS_MIRROR_DEDUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+
+#define DEDUP_SLOTS 65536
+#define DEDUP_MAX_PAIRS 64
+
+struct dedup_cfg {
+	bool enabled;
+	bool same_session;
+	int64_t window_ns; /* default 200 ms */
+};
+
+void dedup_cfg_default(struct dedup_cfg *cfg);
+
+/* What two vantage points saw of the same packets. */
+struct dedup_pair {
+	uint32_t first_session, second_session; /* session indexes, first = where seen first */
+	uint64_t copies;
+	int64_t delay_min_ns, delay_max_ns, delay_sum_ns;
+	int ttl_delta_min, ttl_delta_max;        /* first TTL - second TTL */
+	uint64_t dscp_changed;
+	uint8_t dscp_first, dscp_second;         /* last pair of DSCP values that differed */
+	uint64_t first_frame;                    /* first duplicate frame */
+};
+
+struct dedup_slot {
+	uint64_t sig;
+	int64_t ts_ns;
+	uint32_t session;
+	uint8_t ttl, tos;
+	uint64_t frame;
+};
+
+struct dedup {
+	struct dedup_cfg cfg;
+	struct dedup_slot *slots; /* DEDUP_SLOTS, allocated on first use */
+	struct dedup_pair pairs[DEDUP_MAX_PAIRS];
+	unsigned npairs;
+	uint64_t checked, duplicates, pairs_overflow;
+};
+
+void dedup_init(struct dedup *d, const struct dedup_cfg *cfg);
+void dedup_fini(struct dedup *d);
+
+/* True when p is a later copy of a packet already seen (then do not analyse it again). */
+bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session);
+
+#endif
