@@ -194,6 +194,7 @@ void service_table_flow(struct service_table *t, const struct flow *f, const str
 		/* The black-hole signature in one flow: one large segment sent 3+ times. */
 		if (o->max_big_repeat >= 3) {
 			s->blackhole_flows[d]++;
+			s->blackhole_sender[d] = d ? f->dst : f->src;
 			frameset_add(&s->blackhole_frames, o->max_big_repeat_frame);
 		}
 	}

@@ -42,6 +42,7 @@ struct service {
 	uint64_t flag[TA_COUNT];
 	uint64_t flag_dir[2][TA_COUNT]; /* by sender direction where the flow tells it */
 	uint64_t big_rtx[2], small_ok[2], big_ok[2], blackhole_flows[2];
+	struct ip_addr blackhole_sender[2]; /* a host whose large segments black-holed */
 	uint32_t max_big_repeat[2];
 	int32_t mss[2];
 	uint32_t max_ip_len[2];

@@ -173,7 +173,11 @@ static void blackhole(const struct service *s, int d, const char *label,
 		finding_fact(f, "MSS advertised by receiver", (double)s->mss[!d], "bytes");
 	finding_fact(f, "ICMP too-big messages seen", (double)nicmp, "");
 	f->flows = s->blackhole_flows[d];
+	add_frames(f, &s->rtx_frames[d]);
 	add_frames(f, &s->blackhole_frames);
+	char who[IPADDR_STRLEN], srv[IPADDR_STRLEN];
+	ipaddr_format(&s->blackhole_sender[d], who, sizeof(who));
+	ipaddr_format(&s->addr, srv, sizeof(srv));
 	char extra[64];
 	snprintf(extra, sizeof(extra), "tcp.analysis.retransmission && %s.len >= %d",
 		 s->addr.family == 6 ? "ipv6.plen" : "ip", TCP_OBS_BIG_IP_LEN);
@@ -184,18 +188,18 @@ static void blackhole(const struct service *s, int d, const char *label,
 	f->first_ns = s->first_ns;
 	f->last_ns = s->last_ns;
 	snprintf(f->cause, sizeof(f->cause),
-		 "a link on the path has a smaller MTU than the %s's interface and the ICMP "
+		 "a link between %s and %s has a smaller MTU than %s's interface, and the ICMP "
 		 "'fragmentation needed' / 'packet too big' messages that should tell the sender "
 		 "%s; full-size segments never arrive, small ones do, so transfers stall and upstream "
 		 "requests time out (HTTP 504)",
-		 d ? "server" : "client",
+		 who, d ? "its clients" : srv, who,
 		 nicmp ? "arrive late" : "are dropped (none was seen in this capture)");
 	snprintf(f->action, sizeof(f->action),
-		 "lower the MTU of the %s's interface to the path MTU (or clamp the TCP MSS on the "
+		 "lower the MTU of %s's interface to the path MTU (or clamp the TCP MSS on the "
 		 "router: iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
 		 "--clamp-mss-to-pmtu), and allow ICMP type 3 code 4 / ICMPv6 type 2 through "
 		 "firewalls and security groups",
-		 d ? "server" : "client");
+		 who);
 	f->confidence = nicmp ? CONF_HIGH : CONF_MEDIUM;
 	snprintf(f->raise_confidence, sizeof(f->raise_confidence),
 		 "mirror the sender's side too: if no ICMP 'too big' reaches it either, the black "

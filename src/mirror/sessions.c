@@ -96,7 +96,9 @@ struct session *session_table_packet(struct session_table *t, const struct packe
 		if (p->ip_len > s->max_inner_len)
 			s->max_inner_len = p->ip_len;
 	}
-	if (p->truncated) {
+	if (p->truncated && p->caplen < p->wirelen) {
+		s->snap_cut++;
+	} else if (p->truncated) {
 		s->truncated++;
 		/* bytes the copy lost: the inner packet's true size minus what arrived */
 		uint64_t have = p->caplen > p->inner_off ? p->caplen - p->inner_off : 0;

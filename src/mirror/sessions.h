@@ -23,7 +23,11 @@ struct session {
 	uint32_t id;
 	struct ip_addr outer_src, outer_dst;
 	bool gwlb;              /* arrived through a GWLB (GENEVE class 0x0108) */
-	uint64_t packets, wire_bytes, inner_bytes, truncated, truncated_bytes_lost;
+	uint64_t packets, wire_bytes, inner_bytes;
+	uint64_t truncated;      /* copies the mirror cut: the outer frame is whole, the inner
+	                            packet is shorter than its IP length (PacketLength, target MTU) */
+	uint64_t truncated_bytes_lost;
+	uint64_t snap_cut;       /* frames the capture itself cut (snap length): not the mirror */
 	uint64_t duplicates;    /* copies of packets first seen in another session */
 	uint32_t max_inner_len; /* largest inner IP length seen */
 	int64_t first_ns, last_ns;

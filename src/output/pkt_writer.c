@@ -224,7 +224,7 @@ int pkt_writer_add_interface(struct pkt_writer *w, int linktype, const char *nam
 	static const uint8_t tsresol = 9; /* 10^-9: nanoseconds */
 	size_t nlen = name ? opt_strlen(name) : 0;
 	size_t dlen = description ? opt_strlen(description) : 0;
-	size_t blen = 20 + (name ? opt_size(nlen) : 0) + (description ? opt_size(dlen) : 0) +
+	size_t blen = 16 + (name ? opt_size(nlen) : 0) + (description ? opt_size(dlen) : 0) +
 		      opt_size(1) + 4 + 4;
 	put32(w, PCAPNG_IDB);
 	put32(w, (uint32_t)blen);
@@ -270,6 +270,8 @@ int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const u
 	} else {
 		if (ifid >= w->nifs)
 			return -EINVAL;
+		if (comment && !*comment)
+			comment = NULL; /* no empty opt_comment */
 		size_t clen = comment ? opt_strlen(comment) : 0;
 		size_t blen = 28 + pad4(caplen) + (comment ? opt_size(clen) + 4 : 0) + 4;
 		uint64_t ts = (uint64_t)ts_ns;

@@ -146,6 +146,7 @@ void report_json(struct strbuf *b, const struct report *r)
 		jsonw_ku64(&w, "truncated", s->truncated);
 		jsonw_ku64(&w, "truncated_bytes_lost", s->truncated_bytes_lost);
 		jsonw_ku64(&w, "duplicates", s->duplicates);
+		jsonw_ku64(&w, "snap_cut", s->snap_cut);
 		jsonw_ku64(&w, "max_inner_ip_len", s->max_inner_len);
 		jsonw_obj_end(&w);
 	}

@@ -1,4 +1,5 @@
 /* report_text.c - the terminal report: one-screen summary, findings, then sections. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,12 @@
 
 #define WIDTH 80
 
-/* Append `text` wrapped at WIDTH, the first line after `lead` (already written, `col` wide),
- * continuation lines indented by `indent`. */
+/* Append `text` wrapped at WIDTH after `col` columns already written on this line (a space
+ * first unless col is 0); continuation lines indented by `indent`. */
 static void wrap(struct strbuf *b, const char *text, int col, int indent)
 {
 	const char *p = text;
+	bool first = true;
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -23,17 +25,18 @@ static void wrap(struct strbuf *b, const char *text, int col, int indent)
 		int len = (int)(p - w);
 		if (!len)
 			break;
-		if (col > indent && col + 1 + len > WIDTH) {
+		if (!first && col + 1 + len > WIDTH) {
 			strbuf_addc(b, '\n');
 			for (int i = 0; i < indent; i++)
 				strbuf_addc(b, ' ');
 			col = indent;
-		} else if (col > indent) {
+		} else if (!first || col > 0) {
 			strbuf_addc(b, ' ');
 			col++;
 		}
 		strbuf_add(b, w, (size_t)len);
 		col += len;
+		first = false;
 	}
 	strbuf_addc(b, '\n');
 }
@@ -41,9 +44,9 @@ static void wrap(struct strbuf *b, const char *text, int col, int indent)
 static void labelled(struct strbuf *b, const char *label, const char *text)
 {
 	char lead[32];
-	int n = snprintf(lead, sizeof(lead), "    %-12s", label);
+	int n = snprintf(lead, sizeof(lead), "    %-11s", label);
 	strbuf_adds(b, lead);
-	wrap(b, text, n - 1, 16);
+	wrap(b, text, n, 16);
 }
 
 static void fmt_fact(char *buf, size_t len, const struct finding_fact *f)
@@ -157,25 +160,36 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 			    timefmt_iso(ps->first_ns, a, sizeof(a)), timefmt_iso(ps->last_ns, z, sizeof(z)));
 	else
 		strbuf_adds(b, "capture    no frames could be read\n");
-	strbuf_addf(b, "           %llu tunnelled (vxlan %llu, geneve %llu, gre %llu, erspan %llu), "
-		       "%llu truncated, %llu not IP\n",
+	char tl[256];
+	snprintf(tl, sizeof(tl), "%llu tunnelled (vxlan %llu, geneve %llu, gre %llu, erspan %llu), "
+		       "%llu truncated, %llu not IP",
 		    (unsigned long long)ps->tunnelled, (unsigned long long)ps->by_tunnel[TUN_VXLAN],
 		    (unsigned long long)ps->by_tunnel[TUN_GENEVE],
 		    (unsigned long long)ps->by_tunnel[TUN_GRE], (unsigned long long)ps->by_tunnel[TUN_ERSPAN],
 		    (unsigned long long)ps->truncated, (unsigned long long)ps->non_ip);
+	strbuf_adds(b, "          ");
+	wrap(b, tl, 10, 11);
 	for (unsigned i = 0; i < r->nproblems; i++) {
-		strbuf_adds(b, "unreadable ");
-		wrap(b, r->problems[i], 11, 11);
+		strbuf_adds(b, "unreadable");
+		wrap(b, r->problems[i], 10, 11);
 	}
 	for (uint32_t i = 0; i < r->sessions->n && i < 8; i++) {
 		const struct session *s = &r->sessions->v[i];
-		char l[160];
+		char l[160], line[400];
 		session_label(s, l, sizeof(l));
-		strbuf_addf(b, "%s %-42s %9llu pkts %7llu truncated", i ? "          " : "sessions  ",
-			    l, (unsigned long long)s->packets, (unsigned long long)s->truncated);
+		int n = snprintf(line, sizeof(line), "%s: %llu packets", l,
+				 (unsigned long long)s->packets);
+		if (s->truncated)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, ", %llu truncated by the mirror",
+				      (unsigned long long)s->truncated);
+		if (s->snap_cut)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, ", %llu cut by the snap length",
+				      (unsigned long long)s->snap_cut);
 		if (s->duplicates)
-			strbuf_addf(b, " %llu copies", (unsigned long long)s->duplicates);
-		strbuf_addc(b, '\n');
+			snprintf(line + n, sizeof(line) - (size_t)n, ", %llu copies of packets seen in "
+				 "another session", (unsigned long long)s->duplicates);
+		strbuf_adds(b, i ? "          " : "sessions  ");
+		wrap(b, line, 10, 11);
 	}
 	if (r->sessions->n > 8)
 		strbuf_addf(b, "           ... and %u more sessions (--json lists all)\n",
@@ -213,9 +227,12 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 		for (size_t i = 0; i < n && i < 5; i++) {
 			char l[200];
 			service_label(v[i], l, sizeof(l));
-			strbuf_addf(b, "    %10.3f MB %5llu flows  %s\n",
-				    (double)(v[i]->bytes[0] + v[i]->bytes[1]) / 1e6,
-				    (unsigned long long)v[i]->flows, l);
+			char lead[48];
+			int w = snprintf(lead, sizeof(lead), "  %9.3f MB %5llu flows ",
+					 (double)(v[i]->bytes[0] + v[i]->bytes[1]) / 1e6,
+					 (unsigned long long)v[i]->flows);
+			strbuf_adds(b, lead);
+			wrap(b, l, w - 1, w);
 		}
 		strbuf_addc(b, '\n');
 		qsort(v, n, sizeof(*v), by_rtt);
@@ -224,7 +241,11 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 			for (size_t i = 0; i < n && i < 5 && v[i]->rtt_p95_max_ns > 0; i++) {
 				char l[200];
 				service_label(v[i], l, sizeof(l));
-				strbuf_addf(b, "    %9.1f ms  %s\n", (double)v[i]->rtt_p95_max_ns / 1e6, l);
+				char lead[32];
+				int w = snprintf(lead, sizeof(lead), "  %9.1f ms ",
+						 (double)v[i]->rtt_p95_max_ns / 1e6);
+				strbuf_adds(b, lead);
+				wrap(b, l, w - 1, w);
 			}
 			strbuf_addc(b, '\n');
 		}
