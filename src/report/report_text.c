@@ -25,7 +25,7 @@ static void wrap(struct strbuf *b, const char *text, int col, int indent)
 		int len = (int)(p - w);
 		if (!len)
 			break;
-		if (!first && col + 1 + len > WIDTH) {
+		if (col > 0 && col + 1 + len > WIDTH) {
 			strbuf_addc(b, '\n');
 			for (int i = 0; i < indent; i++)
 				strbuf_addc(b, ' ');
@@ -228,11 +228,11 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 			char l[200];
 			service_label(v[i], l, sizeof(l));
 			char lead[48];
-			int w = snprintf(lead, sizeof(lead), "  %9.3f MB %5llu flows ",
+			int w = snprintf(lead, sizeof(lead), "  %9.3f MB %5llu flows",
 					 (double)(v[i]->bytes[0] + v[i]->bytes[1]) / 1e6,
 					 (unsigned long long)v[i]->flows);
 			strbuf_adds(b, lead);
-			wrap(b, l, w - 1, w);
+			wrap(b, l, w, w + 1);
 		}
 		strbuf_addc(b, '\n');
 		qsort(v, n, sizeof(*v), by_rtt);
@@ -242,10 +242,10 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 				char l[200];
 				service_label(v[i], l, sizeof(l));
 				char lead[32];
-				int w = snprintf(lead, sizeof(lead), "  %9.1f ms ",
+				int w = snprintf(lead, sizeof(lead), "  %9.1f ms",
 						 (double)v[i]->rtt_p95_max_ns / 1e6);
 				strbuf_adds(b, lead);
-				wrap(b, l, w - 1, w);
+				wrap(b, l, w, w + 1);
 			}
 			strbuf_addc(b, '\n');
 		}
