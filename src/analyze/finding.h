@@ -42,8 +42,8 @@ struct finding {
 	char kind[48];        /* stable machine name: "tcp.retransmissions", "mtu.pmtu_blackhole" */
 	char title[192];      /* plain words */
 	char where[256];      /* session / hosts / service */
-	char cause[320];      /* likely cause */
-	char action[320];     /* what to change */
+	char cause[512];      /* likely cause */
+	char action[512];     /* what to change */
 	enum confidence confidence;
 	char raise_confidence[192]; /* what would make us surer */
 	struct finding_fact facts[FINDING_MAX_FACTS];
