@@ -24,6 +24,11 @@
  * are in the byte order of their section's SHB; each SHB starts a new section with its own
  * interfaces (our ifindex counts interfaces across the whole file).  Timestamps count units
  * of if_tsresol (10^-n, or 2^-n with the high bit; default 10^-6) since if_tsoffset seconds.
+ *
+ * Where Wireshark 4.0 reads differently: an SPB has no time, and we give it the previous
+ * packet's (Wireshark none); an SPB cut by snaplen is read, not rejected; custom blocks and
+ * systemd journal blocks are frames to Wireshark: we skip them but count them in the frame
+ * numbers, so p->frame is Wireshark's frame.number.
  */
 #include "capture/capture_file.h"
 
@@ -35,6 +40,9 @@
 #define BT_OPB 2u
 #define BT_SPB 3u
 #define BT_EPB 6u
+#define BT_SJE 9u          /* systemd journal export */
+#define BT_CB 0x00000badu  /* custom block, may be copied */
+#define BT_DCB 0x40000badu /* custom block, do not copy */
 #define PCAPNG_BOM 0x1a2b3c4du
 #define OPT_ENDOFOPT 0
 #define OPT_IF_TSRESOL 9
@@ -351,6 +359,15 @@ static enum capture_status step(struct capture_reader *r, struct packet *p)
 			if (!p)
 				return CAPTURE_FRAME;
 			return read_packet(r, off, type, blen, p);
+		case BT_SJE:
+		case BT_CB:
+		case BT_DCB:
+			/* Wireshark shows these as frames: give them their number, so ours
+			 * stay Wireshark's, but return only packets. */
+			st = skip_block(r, off, blen);
+			if (st == CF_OK)
+				r->frames++;
+			break;
 		default:
 			st = skip_block(r, off, blen);
 			break;

@@ -65,7 +65,7 @@ struct tunnel {
 	uint32_t id;               /* VXLAN/GENEVE VNI, GRE key, ERSPAN session id */
 	struct ip_addr src, dst;   /* outer IP header */
 	uint16_t sport, dport;     /* outer UDP ports (0 for GRE/ERSPAN) */
-	uint8_t flags;             /* VXLAN flags byte / GENEVE first byte / GRE flags */
+	uint8_t flags;             /* VXLAN flags byte / GENEVE O and C bits (byte 1) / GRE flags */
 	uint8_t erspan_version;    /* 1, 2 or 3 for ERSPAN types I, II, III */
 	uint16_t erspan_vlan;
 	bool gwlb;                 /* GENEVE with all three AWS GWLB TLVs */

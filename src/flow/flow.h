@@ -43,6 +43,7 @@ struct flow_dir {
 	uint64_t payload_bytes;
 	uint64_t truncated;   /* packets whose copy was cut short */
 	int64_t first_ns, last_ns;
+	int64_t first_payload_ns; /* first packet carrying payload, 0 = none yet */
 	uint8_t tcp_flags;    /* OR of TCP flags */
 	uint8_t dscp_seen;    /* last DSCP */
 	uint16_t max_ip_len;
@@ -56,6 +57,11 @@ enum flow_end_reason {
 };
 
 const char *flow_end_reason_name(enum flow_end_reason r);
+
+/* Zeek's conn_state of a TCP flow from the flags each side sent: S0, S1, SF, REJ, S2, S3, RSTO,
+ * RSTR, RSTOS0, RSTRH, SH, SHR, OTH (shared/spec/tcp-analysis.md section 2). */
+struct flow;
+const char *flow_conn_state(const struct flow *f);
 
 struct flow {
 	struct flow_key key;

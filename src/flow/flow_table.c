@@ -49,6 +49,44 @@ const char *flow_end_reason_name(enum flow_end_reason r)
 	return (unsigned)r < sizeof(end_names) / sizeof(end_names[0]) ? end_names[r] : "unknown";
 }
 
+const char *flow_conn_state(const struct flow *f)
+{
+	uint8_t o = f->dir[0].tcp_flags, r = f->dir[1].tcp_flags;
+	bool syn = (o & TCP_SYN) && !(o & TCP_ACK && !(o & TCP_SYN));
+	bool synack = (r & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+	bool resp = f->dir[1].packets > 0;
+	if (!(o & TCP_SYN) && !(r & TCP_SYN))
+		return "OTH";
+	if (o & TCP_SYN && !synack) {
+		if (o & TCP_RST)
+			return "RSTOS0";
+		if (r & TCP_RST)
+			return "REJ";
+		if (o & TCP_FIN)
+			return "SH";
+		return resp ? "OTH" : "S0";
+	}
+	if (!(o & TCP_SYN) && synack) {
+		if (r & TCP_RST)
+			return "RSTRH";
+		if (r & TCP_FIN)
+			return "SHR";
+		return "OTH";
+	}
+	(void)syn;
+	if (o & TCP_RST)
+		return "RSTO";
+	if (r & TCP_RST)
+		return "RSTR";
+	if ((o & TCP_FIN) && (r & TCP_FIN))
+		return "SF";
+	if (o & TCP_FIN)
+		return "S2";
+	if (r & TCP_FIN)
+		return "S3";
+	return "S1";
+}
+
 void flow_table_cfg_default(struct flow_table_cfg *cfg)
 {
 	cfg->max_flows = 262144;
@@ -348,6 +386,8 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 	fd->ip_bytes += p->ip_len;
 	fd->wire_bytes += p->wirelen;
 	fd->payload_bytes += p->payload_len;
+	if (p->payload_len && !fd->first_payload_ns)
+		fd->first_payload_ns = p->ts_ns;
 	if (p->truncated)
 		fd->truncated++;
 	if (p->has_l4 && p->proto == IPPROTO_NUM_TCP)

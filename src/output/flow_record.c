@@ -124,6 +124,17 @@ void flow_record_json(struct jsonw *w, const struct flow *f, enum flow_end_reaso
 	dir_json(w, "orig", &f->dir[0], f->proto);
 	dir_json(w, "resp", &f->dir[1], f->proto);
 	jsonw_kstr(w, "end", flow_end_reason_name(why));
+	if (f->proto == IPPROTO_NUM_TCP) {
+		jsonw_kstr(w, "conn_state", flow_conn_state(f));
+		uint8_t o = f->dir[0].tcp_flags, r = f->dir[1].tcp_flags;
+		if ((o | r) & TCP_RST)
+			jsonw_kstr(w, "reset_by", (o & TCP_RST) && (r & TCP_RST) ? "both"
+						  : (o & TCP_RST)		 ? "originator"
+										 : "responder");
+		int64_t q = f->dir[0].first_payload_ns, ans = f->dir[1].first_payload_ns;
+		if (q && ans && ans >= q)
+			jsonw_kfixed(w, "ttfb_ms", (double)(ans - q) / 1e6, 3);
+	}
 	if (h) {
 		jsonw_key(w, "tcp");
 		jsonw_obj_begin(w);
