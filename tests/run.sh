@@ -86,9 +86,10 @@ for tier in $TIERS; do
 		;;
 	oracle)
 		echo "== oracle tests (tshark on every capture in $VXS_CAPTURES)"
-		for t in tests/oracle/*.sh; do
+		for t in tests/oracle/*.sh tests/oracle/*.py; do
 			[ -e "$t" ] || continue
-			run "oracle/$(basename "$t" .sh)" "$t"
+			n=$(basename "$t")
+			run "oracle/${n%.*}" "$t"
 		done
 		;;
 	e2e)

@@ -95,26 +95,35 @@ struct tcp_acked {
 	int64_t ts_ns;
 };
 
-/* One direction: the segments it sends and the ACKs it sends for the other direction. */
+/* One direction: the segments it sends and the ACKs it sends for the other direction.
+ *
+ * tshark keeps 0 as "not known yet" for nextseq, maxseqtobeacked and (for the spurious test)
+ * lastack, and its output shows it: a RST with sequence number 0 leaves nextseq "unknown", so
+ * the next segment is no lost segment (zeek/rst-inject-rae.pcap frames 3-4).  We reproduce
+ * that on purpose and say so where it happens (nextseq_known() and friends); everything else
+ * has an explicit valid bit. */
 struct tcp_half {
 	bool seen;                   /* a segment was analysed in this direction */
 	bool base_ok;
 	uint32_t base_seq;           /* initial sequence number (reused-port test) */
 
-	bool nextseq_ok;
-	uint32_t nextseq;            /* highest seq + len (+1 SYN/FIN) sent */
+	uint32_t nextseq;            /* highest seq + len (+1 SYN/FIN) sent; 0 = not known */
 	uint64_t nextseq_frame;
 	int64_t nextseq_ts;
 	uint32_t lastacklen;         /* length of the segment that last moved nextseq */
 
-	bool maxseq_ok;
-	uint32_t maxseqtobeacked;    /* highest contiguous sequence number seen */
+	/* "ACKed unseen segment": the other side acknowledging beyond maxseq means we missed
+	 * data.  maxseq 0 = no test (tshark's sentinel; also how the test switches itself off
+	 * after a report).  maxseq_adv: a report may move maxseq up to nextseq instead of
+	 * switching the test off; cleared by a duplicate ACK or a report, set again when this
+	 * side's ACK number changes. */
+	uint32_t maxseq;
+	bool maxseq_adv;
 
-	bool lastack_ok;             /* the last segment had the ACK bit */
 	uint32_t lastack;            /* ack field of the last segment (stored even without ACK) */
 	int64_t lastack_ts;
 
-	uint32_t window;             /* window field of the last segment (see win_of) */
+	uint32_t window;             /* raw window field of the last segment */
 	bool window_syn;             /* ... which was a SYN: never scaled */
 	int win_scale;               /* shift, WS_UNKNOWN or WS_NONE */
 
@@ -297,25 +306,13 @@ static uint32_t segs_span(const struct tcp_segs *s)
 	return hi - lo;
 }
 
-/* Whether [seq, end) lies inside one entry of the ring; marks that entry Karn-ambiguous. */
-static bool segs_contain(struct tcp_segs *s, uint32_t seq, uint32_t end)
-{
-	for (uint32_t i = 0; i < s->n; i++) {
-		struct tcp_seg *e = seg_at(s, i);
-		if (seq_ge(seq, e->seq) && seq_le(end, e->nextseq)) {
-			e->karn = true;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* --- connection state ---------------------------------------------------------------------- */
 
 static void half_init(struct tcp_half *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->win_scale = WS_UNKNOWN;
+	h->window = UINT32_MAX; /* matches no real window */
 	h->mss = -1;
 	h->valid_bif = true;
 	h->segs.sorted = true;
@@ -478,101 +475,137 @@ void tcp_conv_health(const struct tcp_conv *tc, struct tcp_health *h)
 
 /* --- the analysis -------------------------------------------------------------------------- */
 
+/* tshark's sentinel, reproduced: nextseq 0 is "not known". */
+static inline bool nextseq_known(const struct tcp_half *h)
+{
+	return h->nextseq != 0;
+}
+
 /* Nanoseconds from `then` to `now`, unsigned: a capture that goes backwards gives a huge
- * value, so it is never "within" a threshold. */
+ * value, so it is never "within" a threshold (what tshark does). */
 static inline uint64_t since(int64_t now, int64_t then)
 {
 	return (uint64_t)now - (uint64_t)then;
 }
 
-/* Window handshake bookkeeping for a SYN (rule: -1 unknown, -2 known unscaled). */
+/* Window scale from a SYN (RFC 7323 2.2: both SYNs must carry the option). */
 static void syn_window_scale(struct tcp_half *f, struct tcp_half *r, const struct packet *p)
 {
 	if (p->wscale >= 0) {
 		f->win_scale = p->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : p->wscale;
 	} else if (f->win_scale == WS_UNKNOWN) {
-		/* A SYN without the option: nobody scales (both sides must offer it). */
 		f->win_scale = WS_NONE;
 		r->win_scale = WS_NONE;
 	}
 }
 
-/* Right edge of the window the reverse direction advertised, if known. */
+/* Right edge of the window the reverse direction advertised, if its scale is known.  The
+ * arithmetic is tshark's, on the stored values even before the reverse side was seen. */
 static bool rev_window_edge(const struct tcp_half *r, uint32_t *edge)
 {
-	if (!r->seen || r->win_scale == WS_UNKNOWN)
+	if (r->win_scale == WS_UNKNOWN)
 		return false;
 	int s = (r->window_syn || r->win_scale == WS_NONE) ? 0 : r->win_scale;
 	*edge = r->lastack + (r->window << s);
 	return true;
 }
 
-/* Total bytes the reverse direction's latest SACK blocks cover. */
-static uint64_t sacked_bytes(const struct tcp_half *r)
-{
-	uint64_t t = 0;
-	for (unsigned i = 0; i < r->nsack && i < PKT_MAX_SACK; i++)
-		t += (uint32_t)(r->sack[i][1] - r->sack[i][0]);
-	return t;
-}
-
-/* RFC 6675-style fast retransmission test on the reverse direction's SACK blocks. */
-static bool sack_says_fast(const struct tcp_half *r, uint32_t seq, uint32_t end)
-{
-	if (r->nsack == 0)
-		return false;
-	bool in_all = true, in_one = false;
-	for (unsigned i = 0; i < r->nsack && i < PKT_MAX_SACK; i++) {
-		bool in = seq_ge(seq, r->sack[i][0]) && seq_le(end, r->sack[i][1]);
-		in_all &= in;
-		in_one |= in;
-	}
-	if (r->lastack == seq && !in_all &&
-	    (r->mss < 0 || sacked_bytes(r) > 2u * (uint64_t)r->mss))
-		return true;
-	return r->dupacknum >= 2 && !in_one;
-}
-
 #define RETRANS_ANY                                                                                \
 	(TA_BIT(TA_RETRANSMISSION) | TA_BIT(TA_FAST_RETRANSMISSION) |                              \
 	 TA_BIT(TA_SPURIOUS_RETRANSMISSION))
 
-/* Rules 12a-h: which kind of retransmission (or out-of-order segment) this is, if any. */
-static uint32_t classify_retrans(struct tcp_conv *tc, struct tcp_half *f, struct tcp_half *r,
-				 const struct packet *p, uint32_t flags, struct tcp_pkt_analysis *out)
+/* Rule 12: which kind of retransmission (or out-of-order segment) this is, if any. */
+static uint32_t classify_retrans(const struct tcp_conv *tc, const struct tcp_half *f,
+				 const struct tcp_half *r, const struct packet *p, uint32_t flags,
+				 struct tcp_pkt_analysis *out)
 {
-	uint32_t seq = p->seq, len = p->payload_len;
-	uint8_t tf = p->tcp_flags;
+	const uint32_t seq = p->seq, len = p->payload_len;
 
 	if (flags & TA_BIT(TA_KEEP_ALIVE))
 		return 0;
-	bool not_advanced = f->nextseq_ok && seq_lt(seq, f->nextseq);
+	bool not_advanced = nextseq_known(f) && seq_lt(seq, f->nextseq);
 	/* Data right after a 1-byte probe or keep-alive starts one byte early: not a resend. */
-	if (len > 1 && f->nextseq_ok && seq == f->nextseq - 1)
+	if (len > 1 && f->nextseq - 1 == seq)
 		not_advanced = false;
 
-	uint32_t end = seq + len + ((tf & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
-	uint64_t t_ack = r->seen ? since(p->ts_ns, r->lastack_ts) : UINT64_MAX;
+	/* The receiver had already acknowledged all of it (checked even when seq advanced). */
+	if (len > 0 && r->lastack != 0 && seq_le(seq + len, r->lastack))
+		return TA_BIT(TA_SPURIOUS_RETRANSMISSION);
+	if (!not_advanced)
+		return 0;
 
-	if (not_advanced && t_ack < (uint64_t)TCP_FASTRT_NS && r->lastack_ok &&
-	    r->lastack == seq && (r->dupacknum >= 2 || sack_says_fast(r, seq, seq + len)))
+	/* Two or more duplicate ACKs asking for exactly this, within 20 ms of the last one. */
+	if (r->dupacknum >= 2 && r->lastack == seq &&
+	    since(p->ts_ns, r->lastack_ts) < (uint64_t)TCP_FASTRT_NS)
 		return TA_BIT(TA_FAST_RETRANSMISSION);
 
-	uint64_t ooo_t = f->nextseq_ok ? since(p->ts_ns, f->nextseq_ts) : UINT64_MAX;
+	/* Close behind the highest segment (within the initial RTT, or 3 ms without one). */
 	uint64_t thres = tc->irtt_ok ? (uint64_t)tc->irtt_ns : (uint64_t)TCP_OOO_DEFAULT_NS;
-	if (not_advanced && ooo_t < thres && f->nextseq != end)
+	if (since(p->ts_ns, f->nextseq_ts) < thres && f->nextseq != seq + len)
 		return TA_BIT(TA_OUT_OF_ORDER);
 
-	if (len > 0 && r->lastack_ok && r->lastack != 0 && seq_le(seq + len, r->lastack))
-		return TA_BIT(TA_SPURIOUS_RETRANSMISSION);
+	out->rto_ns = p->ts_ns - f->nextseq_ts;
+	out->rto_frame = f->nextseq_frame;
+	return TA_BIT(TA_RETRANSMISSION);
+}
 
-	if (not_advanced) {
-		out->rto_ns = p->ts_ns - f->nextseq_ts;
-		out->rto_frame = f->nextseq_frame;
-		return TA_BIT(TA_RETRANSMISSION);
+/* Rule 11: this ACK covers sequence space of the other direction that we never saw. */
+static uint32_t check_ack_unseen(struct tcp_half *f, struct tcp_half *r, const struct packet *p)
+{
+	const uint32_t ack = p->ack;
+	if (!r->maxseq || !(p->tcp_flags & TCP_ACK) || !seq_gt(ack, r->maxseq))
+		return 0;
+	if (ack == f->lastack + 1 && p->seq == f->nextseq &&
+	    (r->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
+		/* the window reopens after a probe whose byte the receiver took */
+		r->nextseq = r->maxseq = ack;
+		return TA_BIT(TA_WINDOW_UPDATE);
 	}
-	(void)segs_contain;
-	return 0;
+	/* Report once: move the mark up to what the sender has sent when there is a hole to
+	 * skip, else switch the test off until the sender's state says it may run again. */
+	if (r->maxseq_adv && r->maxseq != r->nextseq) {
+		r->maxseq = r->nextseq;
+	} else {
+		r->maxseq = 0;
+		r->maxseq_adv = false;
+	}
+	return TA_BIT(TA_ACK_LOST_SEGMENT);
+}
+
+/* Rule 13, the highest in-order sequence number the other side may acknowledge (tshark's
+ * maxseqtobeacked), after this segment.  Behaviour measured against tshark 4.0 on random
+ * sequences (see tests/oracle/tcp_flags.sh): a segment that repeats the previous one (a
+ * duplicate ACK) switches the hole skipping off, and the test itself when it sits at the
+ * mark; a new ACK number switches both back on; a segment that moves nextseq without
+ * starting at it re-arms a switched-off test at the old nextseq. */
+static void update_maxseq(struct tcp_half *f, const struct packet *p, uint32_t old_next,
+			  uint32_t flags)
+{
+	const uint32_t seq = p->seq;
+	if (flags & TA_BIT(TA_ZERO_WINDOW_PROBE))
+		return;
+	if (!f->seen) {
+		f->maxseq = f->nextseq;
+		f->maxseq_adv = true;
+		return;
+	}
+	bool repeat = p->payload_len == 0 && !(p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
+		      seq == old_next && p->ack == f->lastack && p->window == f->window;
+	if (repeat) {
+		f->maxseq_adv = false;
+		if (seq == f->maxseq)
+			f->maxseq = 0;
+	}
+	if (p->ack != f->lastack) {
+		if (!f->maxseq)
+			f->maxseq = old_next;
+		f->maxseq_adv = true;
+	}
+	bool jumped = old_next != 0 && f->nextseq != old_next && seq != old_next;
+	if (jumped && !f->maxseq)
+		f->maxseq = old_next;
+	else if (f->maxseq && seq == f->maxseq && !repeat)
+		f->maxseq = f->maxseq_adv ? f->nextseq : 0;
 }
 
 static void health_update(struct tcp_conv *tc, struct tcp_half *f, const struct packet *p,
@@ -607,29 +640,21 @@ static void health_update(struct tcp_conv *tc, struct tcp_half *f, const struct 
 		tc->max_bif = out->bytes_in_flight;
 }
 
-void tcp_conv_analyze(struct tcp_conv *tc, const struct packet *p, int dir,
-		      struct tcp_pkt_analysis *out)
+/* Rule 14 and the initial RTT, before the per-segment rules. */
+static uint32_t conv_start(struct tcp_conv *tc, struct tcp_half *f, const struct packet *p)
 {
-	dir &= 1;
-	struct tcp_half *f = &tc->h[dir], *r = &tc->h[!dir];
 	const uint8_t tf = p->tcp_flags;
-	const uint32_t seq = p->seq, ack = p->ack, len = p->payload_len;
-	const uint32_t window = p->window;
-	const bool syn = tf & TCP_SYN, fin = tf & TCP_FIN, rst = tf & TCP_RST;
-	const bool sfr = syn || fin || rst;
 	uint32_t flags = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->ack_rtt_ns = out->irtt_ns = out->bytes_in_flight = out->rto_ns = -1;
-
-	/* Rule 14: a SYN with a new ISN on a known conversation starts a new one. */
-	if ((tf & (TCP_SYN | TCP_ACK)) == TCP_SYN && f->base_ok && seq != f->base_seq) {
-		conv_init_analysis(tc);
+	if ((tf & TCP_SYN) && f->base_ok && p->seq != f->base_seq) {
 		flags |= TA_BIT(TA_REUSED_PORTS);
+		if (tf & TCP_ACK)
+			f->base_seq = p->seq; /* a SYN-ACK only restarts its own numbering */
+		else
+			conv_init_analysis(tc); /* a SYN starts a new connection */
 	}
-
-	/* Initial RTT: from the latest SYN to the first ACK without SYN after it.  A zero
-	 * difference leaves it unknown (Wireshark keeps 0 as "not yet"). */
+	/* From the latest SYN to the first ACK without SYN after it; a zero difference leaves
+	 * it unknown (tshark's sentinel). */
 	if ((tf & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		tc->syn_ts = p->ts_ns;
 		tc->syn_ts_ok = true;
@@ -640,6 +665,24 @@ void tcp_conv_analyze(struct tcp_conv *tc, const struct packet *p, int dir,
 		tc->hs_syn_ts = tc->syn_ts;
 		tc->hs_ack_ts = p->ts_ns;
 	}
+	return flags;
+}
+
+void tcp_conv_analyze(struct tcp_conv *tc, const struct packet *p, int dir,
+		      struct tcp_pkt_analysis *out)
+{
+	dir &= 1;
+	struct tcp_half *f = &tc->h[dir], *r = &tc->h[!dir];
+	const uint8_t tf = p->tcp_flags;
+	const uint32_t seq = p->seq, ack = p->ack, len = p->payload_len;
+	const uint32_t window = p->window;
+	const bool syn = tf & TCP_SYN, fin = tf & TCP_FIN, rst = tf & TCP_RST;
+	const bool sfr = syn || fin || rst;
+
+	memset(out, 0, sizeof(*out));
+	out->ack_rtt_ns = out->irtt_ns = out->bytes_in_flight = out->rto_ns = -1;
+
+	uint32_t flags = conv_start(tc, f, p);
 
 	if (!f->base_ok) {
 		f->base_seq = syn ? seq : seq - 1;
@@ -652,80 +695,53 @@ void tcp_conv_analyze(struct tcp_conv *tc, const struct packet *p, int dir,
 	if (tf & TCP_ACK)
 		r->valid_bif = true;
 
-	/* Rule 1: zero window probe. */
-	if (len == 1 && f->nextseq_ok && seq == f->nextseq && r->seen && r->window == 0) {
-		flags |= TA_BIT(TA_ZERO_WINDOW_PROBE);
+	/* Rules 1-9 compare with the stored values as they are, "not known" included. */
+	if (len == 1 && seq == f->nextseq && r->window == 0) {
+		flags |= TA_BIT(TA_ZERO_WINDOW_PROBE); /* rule 1 */
 		goto acks;
 	}
-	/* Rule 2: zero window. */
 	if (window == 0 && !sfr)
-		flags |= TA_BIT(TA_ZERO_WINDOW);
-	/* Rule 3: a hole before this segment. */
-	if (f->nextseq_ok && seq_gt(seq, f->nextseq) && !rst) {
-		flags |= TA_BIT(TA_LOST_SEGMENT);
+		flags |= TA_BIT(TA_ZERO_WINDOW); /* rule 2 */
+	if (nextseq_known(f) && seq_gt(seq, f->nextseq) && !rst) {
+		flags |= TA_BIT(TA_LOST_SEGMENT); /* rule 3 */
 		f->valid_bif = false;
 	}
-	/* Rule 4: keep-alive. */
-	if (len <= 1 && f->nextseq_ok && seq == f->nextseq - 1 && !sfr)
-		flags |= TA_BIT(TA_KEEP_ALIVE);
+	if (len <= 1 && seq == f->nextseq - 1 && !sfr)
+		flags |= TA_BIT(TA_KEEP_ALIVE); /* rule 4 */
 
-	const bool same_pos = f->seen && f->nextseq_ok && seq == f->nextseq && ack == f->lastack;
-	/* Rule 5: window update. */
-	if (len == 0 && window != 0 && (!f->seen || window != f->window) && same_pos && !sfr)
-		flags |= TA_BIT(TA_WINDOW_UPDATE);
-	/* Rule 6: the sender filled the receiver's window. */
+	const bool same_pos = seq == f->nextseq && ack == f->lastack && !sfr;
+	if (len == 0 && window != 0 && window != f->window && same_pos)
+		flags |= TA_BIT(TA_WINDOW_UPDATE); /* rule 5 */
 	uint32_t edge;
 	if (len > 0 && !sfr && rev_window_edge(r, &edge) && seq + len == edge)
-		flags |= TA_BIT(TA_WINDOW_FULL);
-	/* Rule 7: keep-alive ACK. */
-	if (len == 0 && window != 0 && f->seen && window == f->window && same_pos &&
-	    (r->lastsegflags & TA_BIT(TA_KEEP_ALIVE)) && !sfr) {
-		flags |= TA_BIT(TA_KEEP_ALIVE_ACK);
+		flags |= TA_BIT(TA_WINDOW_FULL); /* rule 6 */
+	if (len == 0 && window != 0 && window == f->window && same_pos &&
+	    (r->lastsegflags & TA_BIT(TA_KEEP_ALIVE))) {
+		flags |= TA_BIT(TA_KEEP_ALIVE_ACK); /* rule 7 */
 		goto acks;
 	}
-	/* Rule 8: zero window probe ACK. */
-	if (len == 0 && window == 0 && f->seen && f->window == 0 && f->nextseq_ok &&
-	    seq == f->nextseq && (ack == f->lastack || ack == f->lastack + 1) &&
+	if (len == 0 && window == 0 && f->window == 0 && seq == f->nextseq &&
+	    (ack == f->lastack || ack == f->lastack + 1) &&
 	    (r->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE)) && !sfr) {
-		flags |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK);
-		if (ack == f->lastack + 1) {
-			/* the receiver took the probe byte after all */
-			r->nextseq = ack;
-			r->nextseq_ok = true;
-			r->maxseqtobeacked = ack;
-			r->maxseq_ok = true;
-		}
+		flags |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK); /* rule 8 */
+		if (ack == f->lastack + 1)
+			r->nextseq = r->maxseq = ack; /* the receiver took the probe byte */
 		goto acks;
 	}
-	/* Rule 9: duplicate ACK. */
-	if (len == 0 && window != 0 && f->seen && window == f->window && same_pos && !sfr) {
-		f->dupacknum++;
+	if (len == 0 && window != 0 && window == f->window && same_pos) {
+		f->dupacknum++; /* rule 9 */
 		flags |= TA_BIT(TA_DUPLICATE_ACK);
 		out->dup_ack_num = f->dupacknum;
 		out->dup_ack_frame = f->lastnondupack;
 	}
 
 acks:
-	/* Rule 10. */
-	if (!f->seen || ack != f->lastack) {
-		f->lastnondupack = p->frame;
+	if (ack != f->lastack) {
+		f->lastnondupack = p->frame; /* rule 10 */
 		f->dupacknum = 0;
 	}
+	flags |= check_ack_unseen(f, r, p);
 
-	/* Rule 11: this ACK covers data of the other direction we never saw. */
-	if (r->maxseq_ok && (tf & TCP_ACK) && seq_gt(ack, r->maxseqtobeacked)) {
-		if (f->seen && ack == f->lastack + 1 && f->nextseq_ok && seq == f->nextseq &&
-		    (r->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
-			r->nextseq = r->maxseqtobeacked = ack;
-			r->nextseq_ok = r->maxseq_ok = true;
-			flags |= TA_BIT(TA_WINDOW_UPDATE);
-		} else {
-			flags |= TA_BIT(TA_ACK_LOST_SEGMENT);
-			r->maxseqtobeacked = r->nextseq;
-		}
-	}
-
-	/* Rule 12: retransmission family. */
 	if (len > 0 || syn || fin) {
 		uint32_t k = classify_retrans(tc, f, r, p, flags, out);
 		flags |= k;
@@ -737,31 +753,24 @@ acks:
 	uint32_t nextseq = seq + len;
 	if ((len > 0 || syn || fin) && f->segs.n < TCP_MAX_UNACKED) {
 		/* SYN and FIN take one sequence number, but only for segments that go on the list
-		 * (past the cap Wireshark's nextseq forgets them too). */
+		 * (past the cap tshark's nextseq forgets them too). */
 		if (syn || fin)
 			nextseq++;
 		struct tcp_seg e = {seq, nextseq, p->frame, p->ts_ns, (flags & RETRANS_ANY) != 0};
 		segs_push(&f->segs, &e);
 	}
-	if (!f->nextseq_ok || seq_gt(nextseq, f->nextseq)) {
-		if (!(flags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
-			f->nextseq = nextseq;
-			f->nextseq_ok = true;
-			f->nextseq_frame = p->frame;
-			f->nextseq_ts = p->ts_ns;
-			f->lastacklen = len;
-		}
+	const uint32_t old_next = f->nextseq;
+	if ((!nextseq_known(f) || seq_gt(nextseq, f->nextseq)) &&
+	    !(flags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
+		f->nextseq = nextseq;
+		f->nextseq_frame = p->frame;
+		f->nextseq_ts = p->ts_ns;
+		f->lastacklen = len;
 	}
-	if (!f->maxseq_ok || seq == f->maxseqtobeacked) {
-		if (!(flags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
-			f->maxseqtobeacked = f->nextseq;
-			f->maxseq_ok = f->nextseq_ok;
-		}
-	}
+	update_maxseq(f, p, old_next, flags);
 	f->window = window;
 	f->window_syn = syn;
 	f->lastack = ack;
-	f->lastack_ok = (tf & TCP_ACK) != 0;
 	f->lastack_ts = p->ts_ns;
 	f->lastsegflags = flags;
 	f->seen = true;
@@ -773,7 +782,7 @@ acks:
 	f->nsack = p->nsack <= PKT_MAX_SACK ? p->nsack : PKT_MAX_SACK;
 	memcpy(f->sack, p->sack, sizeof(f->sack));
 
-	/* ACKs for the other direction. */
+	/* ACKs for the other direction (tshark walks even without the ACK bit). */
 	struct tcp_acked a;
 	segs_ack(&r->segs, ack, &a);
 	if (a.found) {

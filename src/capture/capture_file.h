@@ -18,14 +18,14 @@
 #include "base/cursor.h"
 #include "capture/reader.h"
 
-#define CF_CHUNK (1u << 20)     /* read(2) size and the buffer's usual size */
+#define CF_CHUNK   (1u << 20) /* read(2) size and the buffer's usual size */
 #define CF_ERR_LEN 256
 
 /* pcapng: a block we parse in memory (IDB, EPB, SPB, OPB) may hold at most a maximal frame
  * plus this much in headers and options; longer ones are damage.  Other blocks are skipped
  * without being held, whatever their length. */
-#define PCAPNG_MAX_OPTIONS (128u * 1024u)
-#define PCAPNG_MAX_BLOCK (CAPTURE_MAX_FRAME + PCAPNG_MAX_OPTIONS + 32u)
+#define PCAPNG_MAX_OPTIONS    (128u * 1024u)
+#define PCAPNG_MAX_BLOCK      (CAPTURE_MAX_FRAME + PCAPNG_MAX_OPTIONS + 32u)
 #define PCAPNG_MAX_INTERFACES 65536u /* per section */
 
 struct cf_iface {
@@ -37,33 +37,33 @@ struct cf_iface {
 
 struct capture_reader {
 	/* --- input --- */
-	int fd;                /* -1 for a memory buffer */
-	bool close_fd;         /* false for stdin and memory */
-	bool eof;              /* read(2) said end of input (always true for memory) */
-	const uint8_t *data;   /* the buffer: own, or the caller's memory */
-	uint8_t *own;          /* allocated buffer, NULL for memory */
-	size_t cap;            /* bytes allocated in own */
-	size_t start, end;     /* unread bytes are data[start, end) */
-	uint64_t base;         /* file offset of data[0] */
-	uint64_t size;         /* file size, 0 when unknown */
+	int fd;              /* -1 for a memory buffer */
+	bool close_fd;       /* false for stdin and memory */
+	bool eof;            /* read(2) said end of input (always true for memory) */
+	const uint8_t *data; /* the buffer: own, or the caller's memory */
+	uint8_t *own;        /* allocated buffer, NULL for memory */
+	size_t cap;          /* bytes allocated in own */
+	size_t start, end;   /* unread bytes are data[start, end) */
+	uint64_t base;       /* file offset of data[0] */
+	uint64_t size;       /* file size, 0 when unknown */
 
 	/* --- state --- */
 	enum capture_format fmt;
-	bool be;               /* pcap file / current pcapng section is big-endian */
-	int linktype;          /* pcap: the file's; pcapng: the first IDB's, -1 before it */
-	uint32_t snaplen;      /* pcap header */
-	bool pcap_old_lens;    /* pcap before 2.3: caplen and len may be swapped */
-	uint64_t frames;
-	bool stopped;          /* stop is final and sticky */
-	int io_errno;          /* errno of the read(2) that failed */
+	bool be;            /* pcap file / current pcapng section is big-endian */
+	int linktype;       /* pcap: the file's; pcapng: the first IDB's, -1 before it */
+	uint32_t snaplen;   /* pcap header */
+	bool pcap_old_lens; /* pcap before 2.3: caplen and len may be swapped */
+	uint64_t frames;    /* frame numbers given out (Wireshark numbering) */
+	bool stopped;       /* stop is final and sticky */
+	int io_errno;       /* errno of the read(2) that failed */
 	enum capture_status stop;
 	char err[CF_ERR_LEN];
 
 	/* --- pcapng --- */
-	struct cf_iface *ifs;  /* interfaces of the current section */
+	struct cf_iface *ifs; /* interfaces of the current section */
 	unsigned nifs, ifs_cap;
-	unsigned if_base;      /* interfaces in earlier sections (ifindex is file-wide) */
-	int64_t last_ts_ns;    /* for SPBs, which carry no timestamp */
+	unsigned if_base;   /* interfaces in earlier sections (ifindex is file-wide) */
+	int64_t last_ts_ns; /* for SPBs, which carry no timestamp */
 };
 
 /* Make `need` bytes readable at cf_peek().  CAPTURE_FRAME when they are; CAPTURE_EOF when the
@@ -79,7 +79,7 @@ enum capture_status cf_skip(struct capture_reader *r, uint64_t n);
 /* Stop at damage: the message (which names the byte offset and the reason) goes to r->err;
  * returns CAPTURE_DAMAGED. */
 enum capture_status cf_damaged(struct capture_reader *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static inline size_t cf_avail(const struct capture_reader *r)
 {

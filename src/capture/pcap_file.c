@@ -29,7 +29,7 @@
 #include <stdio.h>
 
 #define PCAP_FILE_HDR 24u
-#define PCAP_REC_HDR 16u
+#define PCAP_REC_HDR  16u
 
 int cf_pcap_open(struct capture_reader *r)
 {
@@ -38,7 +38,7 @@ int cf_pcap_open(struct capture_reader *r)
 		return -r->io_errno;
 	if (st == CAPTURE_EOF) {
 		snprintf(r->err, sizeof(r->err), "truncated pcap file header: %zu of %u bytes",
-			 cf_avail(r), PCAP_FILE_HDR);
+		         cf_avail(r), PCAP_FILE_HDR);
 		return -EINVAL;
 	}
 	struct cursor c = cur_make(cf_peek(r), PCAP_FILE_HDR);
@@ -68,7 +68,7 @@ enum capture_status cf_pcap_next(struct capture_reader *r, struct packet *p)
 		if (cf_avail(r) == 0)
 			return CAPTURE_EOF;
 		return cf_damaged(r, "truncated record header at offset %llu: %zu of %u bytes",
-				  (unsigned long long)off, cf_avail(r), PCAP_REC_HDR);
+		                  (unsigned long long)off, cf_avail(r), PCAP_REC_HDR);
 	}
 	if (st != CAPTURE_FRAME)
 		return st;
@@ -86,18 +86,22 @@ enum capture_status cf_pcap_next(struct capture_reader *r, struct packet *p)
 		wirelen = t;
 	}
 	if (caplen > CAPTURE_MAX_FRAME)
-		return cf_damaged(r, "pcap record at offset %llu: captured length %u exceeds the "
-				  "maximum %u", (unsigned long long)off, caplen, CAPTURE_MAX_FRAME);
+		return cf_damaged(r,
+		                  "pcap record at offset %llu: captured length %u exceeds the "
+		                  "maximum %u",
+		                  (unsigned long long)off, caplen, CAPTURE_MAX_FRAME);
 
 	st = cf_fill(r, PCAP_REC_HDR + (size_t)caplen);
 	if (st == CAPTURE_EOF)
-		return cf_damaged(r, "truncated record at offset %llu: header says %u bytes, %zu "
-				  "left", (unsigned long long)off, caplen, cf_avail(r) - PCAP_REC_HDR);
+		return cf_damaged(r,
+		                  "truncated record at offset %llu: header says %u bytes, %zu "
+		                  "left",
+		                  (unsigned long long)off, caplen, cf_avail(r) - PCAP_REC_HDR);
 	if (st != CAPTURE_FRAME)
 		return st;
 
 	p->ts_ns = (int64_t)sec * 1000000000 +
-		   (r->fmt == CAPTURE_PCAP_NSEC ? (int64_t)frac : (int64_t)frac * 1000);
+	           (r->fmt == CAPTURE_PCAP_NSEC ? (int64_t)frac : (int64_t)frac * 1000);
 	p->caplen = caplen;
 	/* A frame is never shorter on the wire than in the file. */
 	p->wirelen = wirelen < caplen ? caplen : wirelen;

@@ -35,17 +35,17 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#define BT_SHB 0x0a0d0d0au
-#define BT_IDB 1u
-#define BT_OPB 2u
-#define BT_SPB 3u
-#define BT_EPB 6u
-#define BT_SJE 9u          /* systemd journal export */
-#define BT_CB 0x00000badu  /* custom block, may be copied */
-#define BT_DCB 0x40000badu /* custom block, do not copy */
-#define PCAPNG_BOM 0x1a2b3c4du
-#define OPT_ENDOFOPT 0
-#define OPT_IF_TSRESOL 9
+#define BT_SHB          0x0a0d0d0au
+#define BT_IDB          1u
+#define BT_OPB          2u
+#define BT_SPB          3u
+#define BT_EPB          6u
+#define BT_SJE          9u          /* systemd journal export */
+#define BT_CB           0x00000badu /* custom block, may be copied */
+#define BT_DCB          0x40000badu /* custom block, do not copy */
+#define PCAPNG_BOM      0x1a2b3c4du
+#define OPT_ENDOFOPT    0
+#define OPT_IF_TSRESOL  9
 #define OPT_IF_TSOFFSET 14
 
 typedef unsigned long long ull; /* for printf */
@@ -56,29 +56,34 @@ typedef unsigned long long ull; /* for printf */
 static enum capture_status truncated(struct capture_reader *r, uint64_t off, uint32_t blen)
 {
 	/* Whatever was consumed of the block, plus what is still buffered, is what was left. */
-	return cf_damaged(r, "truncated pcapng block at offset %llu: header says %u bytes, %llu "
-			  "left", (ull)off, blen, (ull)(cf_offset(r) - off + cf_avail(r)));
+	return cf_damaged(r,
+	                  "truncated pcapng block at offset %llu: header says %u bytes, %llu "
+	                  "left",
+	                  (ull)off, blen, (ull)(cf_offset(r) - off + cf_avail(r)));
 }
 
 static enum capture_status check_len(struct capture_reader *r, uint64_t off, uint32_t blen)
 {
 	if (blen % 4)
-		return cf_damaged(r, "pcapng block at offset %llu: length %u is not a multiple of 4",
-				  (ull)off, blen);
+		return cf_damaged(r,
+		                  "pcapng block at offset %llu: length %u is not a multiple of 4",
+		                  (ull)off, blen);
 	if (blen < 12)
 		return cf_damaged(r, "pcapng block at offset %llu: length %u is less than 12",
-				  (ull)off, blen);
+		                  (ull)off, blen);
 	return CF_OK;
 }
 
 static enum capture_status check_trailer(struct capture_reader *r, uint64_t off, uint32_t blen,
-					 const uint8_t *trailer)
+                                         const uint8_t *trailer)
 {
 	struct cursor c = cur_make(trailer, 4);
 	uint32_t t = cf_u32(&c, r->be);
 	if (t != blen)
-		return cf_damaged(r, "pcapng block at offset %llu: trailing length %u differs from "
-				  "the leading %u", (ull)off, t, blen);
+		return cf_damaged(r,
+		                  "pcapng block at offset %llu: trailing length %u differs from "
+		                  "the leading %u",
+		                  (ull)off, t, blen);
 	return CF_OK;
 }
 
@@ -100,11 +105,13 @@ static enum capture_status skip_block(struct capture_reader *r, uint64_t off, ui
 
 /* Bring a whole block into the buffer (not consumed) and check its trailing length. */
 static enum capture_status hold_block(struct capture_reader *r, uint64_t off, uint32_t type,
-				      uint32_t blen)
+                                      uint32_t blen)
 {
 	if (blen > PCAPNG_MAX_BLOCK)
-		return cf_damaged(r, "pcapng block at offset %llu: length %u of a type %u block "
-				  "exceeds the maximum %u", (ull)off, blen, type, PCAPNG_MAX_BLOCK);
+		return cf_damaged(r,
+		                  "pcapng block at offset %llu: length %u of a type %u block "
+		                  "exceeds the maximum %u",
+		                  (ull)off, blen, type, PCAPNG_MAX_BLOCK);
 	enum capture_status st = cf_fill(r, blen);
 	if (st == CAPTURE_EOF)
 		return truncated(r, off, blen);
@@ -118,8 +125,10 @@ static enum capture_status read_shb(struct capture_reader *r, uint64_t off)
 {
 	enum capture_status st = cf_fill(r, 12);
 	if (st == CAPTURE_EOF)
-		return cf_damaged(r, "truncated pcapng section header at offset %llu: %zu of 12 "
-				  "bytes", (ull)off, cf_avail(r));
+		return cf_damaged(r,
+		                  "truncated pcapng section header at offset %llu: %zu of 12 "
+		                  "bytes",
+		                  (ull)off, cf_avail(r));
 	if (st != CF_OK)
 		return st;
 	struct cursor c = cur_make(cf_peek(r) + 8, 4);
@@ -130,16 +139,20 @@ static enum capture_status read_shb(struct capture_reader *r, uint64_t off)
 	else if (bom == 0x4d3c2b1au)
 		be = false;
 	else
-		return cf_damaged(r, "pcapng section header at offset %llu: bad byte-order magic "
-				  "0x%08x", (ull)off, bom);
+		return cf_damaged(r,
+		                  "pcapng section header at offset %llu: bad byte-order magic "
+		                  "0x%08x",
+		                  (ull)off, bom);
 	c = cur_make(cf_peek(r) + 4, 4);
 	uint32_t blen = cf_u32(&c, be);
 	st = check_len(r, off, blen);
 	if (st != CF_OK)
 		return st;
 	if (blen < 28)
-		return cf_damaged(r, "pcapng section header at offset %llu: length %u is less than "
-				  "28", (ull)off, blen);
+		return cf_damaged(r,
+		                  "pcapng section header at offset %llu: length %u is less than "
+		                  "28",
+		                  (ull)off, blen);
 	st = cf_fill(r, 24);
 	if (st == CAPTURE_EOF)
 		return truncated(r, off, blen);
@@ -149,8 +162,10 @@ static enum capture_status read_shb(struct capture_reader *r, uint64_t off)
 	uint16_t major = cf_u16(&c, be);
 	uint16_t minor = cf_u16(&c, be);
 	if (major != 1)
-		return cf_damaged(r, "pcapng section header at offset %llu: unsupported version "
-				  "%u.%u", (ull)off, major, minor);
+		return cf_damaged(r,
+		                  "pcapng section header at offset %llu: unsupported version "
+		                  "%u.%u",
+		                  (ull)off, major, minor);
 	/* Section length (often -1, "not given") and the options are not needed. */
 	r->be = be;
 	r->if_base += r->nifs;
@@ -186,8 +201,10 @@ static uint64_t tsresol_units(uint8_t v)
 static enum capture_status read_idb(struct capture_reader *r, uint64_t off, uint32_t blen)
 {
 	if (blen < 20)
-		return cf_damaged(r, "pcapng interface block at offset %llu: length %u is less "
-				  "than 20", (ull)off, blen);
+		return cf_damaged(r,
+		                  "pcapng interface block at offset %llu: length %u is less "
+		                  "than 20",
+		                  (ull)off, blen);
 	enum capture_status st = hold_block(r, off, BT_IDB, blen);
 	if (st != CF_OK)
 		return st;
@@ -204,8 +221,10 @@ static enum capture_status read_idb(struct capture_reader *r, uint64_t off, uint
 		if (code == OPT_ENDOFOPT)
 			break;
 		if (olen > c.left)
-			return cf_damaged(r, "pcapng interface block at offset %llu: option %u of "
-					  "length %u overruns the block", (ull)off, code, olen);
+			return cf_damaged(r,
+			                  "pcapng interface block at offset %llu: option %u of "
+			                  "length %u overruns the block",
+			                  (ull)off, code, olen);
 		struct cursor o = cur_sub(&c, olen);
 		size_t pad = (4 - olen % 4) % 4;
 		cur_skip(&c, pad < c.left ? pad : c.left);
@@ -217,21 +236,25 @@ static enum capture_status read_idb(struct capture_reader *r, uint64_t off, uint
 
 	uint64_t units = tsresol_units(tsresol);
 	if (!units)
-		return cf_damaged(r, "pcapng interface block at offset %llu: if_tsresol 0x%02x is "
-				  "finer than 64 bits can count", (ull)off, tsresol);
+		return cf_damaged(r,
+		                  "pcapng interface block at offset %llu: if_tsresol 0x%02x is "
+		                  "finer than 64 bits can count",
+		                  (ull)off, tsresol);
 	uint64_t g = gcd64(1000000000, units);
 	ifc.mul = 1000000000 / g;
 	ifc.div = units / g;
 
 	if (r->nifs == PCAPNG_MAX_INTERFACES)
-		return cf_damaged(r, "pcapng interface block at offset %llu: more than %u "
-				  "interfaces in one section", (ull)off, PCAPNG_MAX_INTERFACES);
+		return cf_damaged(r,
+		                  "pcapng interface block at offset %llu: more than %u "
+		                  "interfaces in one section",
+		                  (ull)off, PCAPNG_MAX_INTERFACES);
 	if (r->nifs == r->ifs_cap) {
 		unsigned ncap = r->ifs_cap ? r->ifs_cap * 2 : 8;
 		struct cf_iface *n = realloc(r->ifs, ncap * sizeof(*n));
 		if (!n)
 			return cf_damaged(r, "pcapng interface block at offset %llu: out of memory",
-					  (ull)off);
+			                  (ull)off);
 		r->ifs = n;
 		r->ifs_cap = ncap;
 	}
@@ -257,17 +280,18 @@ static int64_t to_ns(const struct cf_iface *ifc, uint64_t units)
 
 static const char *block_name(uint32_t type)
 {
-	return type == BT_EPB ? "enhanced packet block" : type == BT_SPB ? "simple packet block"
-									 : "packet block";
+	return type == BT_EPB   ? "enhanced packet block"
+	       : type == BT_SPB ? "simple packet block"
+	                        : "packet block";
 }
 
 static enum capture_status read_packet(struct capture_reader *r, uint64_t off, uint32_t type,
-				       uint32_t blen, struct packet *p)
+                                       uint32_t blen, struct packet *p)
 {
 	uint32_t fixed = type == BT_SPB ? 16 : 32;
 	if (blen < fixed)
 		return cf_damaged(r, "pcapng %s at offset %llu: length %u is less than %u",
-				  block_name(type), (ull)off, blen, fixed);
+		                  block_name(type), (ull)off, blen, fixed);
 	enum capture_status st = hold_block(r, off, type, blen);
 	if (st != CF_OK)
 		return st;
@@ -289,9 +313,10 @@ static enum capture_status read_packet(struct capture_reader *r, uint64_t off, u
 		wirelen = cf_u32(&c, r->be);
 	}
 	if (ifid >= r->nifs)
-		return cf_damaged(r, "pcapng %s at offset %llu: interface id %u out of range (%u "
-				  "interfaces in this section)", block_name(type), (ull)off, ifid,
-				  r->nifs);
+		return cf_damaged(r,
+		                  "pcapng %s at offset %llu: interface id %u out of range (%u "
+		                  "interfaces in this section)",
+		                  block_name(type), (ull)off, ifid, r->nifs);
 	const struct cf_iface *ifc = &r->ifs[ifid];
 	if (type == BT_SPB) {
 		/* No captured length: what the block holds, cut to the original length and the
@@ -301,11 +326,15 @@ static enum capture_status read_packet(struct capture_reader *r, uint64_t off, u
 			caplen = ifc->snaplen;
 	}
 	if (caplen > CAPTURE_MAX_FRAME)
-		return cf_damaged(r, "pcapng %s at offset %llu: captured length %u exceeds the "
-				  "maximum %u", block_name(type), (ull)off, caplen, CAPTURE_MAX_FRAME);
+		return cf_damaged(r,
+		                  "pcapng %s at offset %llu: captured length %u exceeds the "
+		                  "maximum %u",
+		                  block_name(type), (ull)off, caplen, CAPTURE_MAX_FRAME);
 	if (caplen > c.left)
-		return cf_damaged(r, "pcapng %s at offset %llu: captured length %u exceeds the %zu "
-				  "bytes the block holds", block_name(type), (ull)off, caplen, c.left);
+		return cf_damaged(r,
+		                  "pcapng %s at offset %llu: captured length %u exceeds the %zu "
+		                  "bytes the block holds",
+		                  block_name(type), (ull)off, caplen, c.left);
 
 	if (type == BT_SPB) {
 		p->ts_ns = r->last_ts_ns; /* an SPB has no timestamp: keep time monotonic */
@@ -332,8 +361,10 @@ static enum capture_status step(struct capture_reader *r, struct packet *p)
 		if (st == CAPTURE_EOF) {
 			if (cf_avail(r) == 0)
 				return CAPTURE_EOF;
-			return cf_damaged(r, "truncated pcapng block header at offset %llu: %zu of 8 "
-					  "bytes", (ull)off, cf_avail(r));
+			return cf_damaged(r,
+			                  "truncated pcapng block header at offset %llu: %zu of 8 "
+			                  "bytes",
+			                  (ull)off, cf_avail(r));
 		}
 		if (st != CF_OK)
 			return st;

@@ -46,7 +46,7 @@ static enum capture_status ioerr(struct capture_reader *r, int err)
 {
 	r->io_errno = err;
 	snprintf(r->err, sizeof(r->err), "read error at offset %llu: %s",
-		 (unsigned long long)(r->base + r->end), strerror(err));
+	         (unsigned long long)(r->base + r->end), strerror(err));
 	r->stopped = true;
 	r->stop = CAPTURE_IOERR;
 	return CAPTURE_IOERR;
@@ -130,7 +130,8 @@ static int detect(struct capture_reader *r, char *errbuf, size_t errlen)
 	}
 	if (st == CAPTURE_EOF) {
 		if (cf_avail(r))
-			msg(errbuf, errlen, "not a pcap or pcapng file: only %zu bytes", cf_avail(r));
+			msg(errbuf, errlen, "not a pcap or pcapng file: only %zu bytes",
+			    cf_avail(r));
 		else
 			msg(errbuf, errlen, "not a pcap or pcapng file: empty");
 		return -EINVAL;
@@ -211,8 +212,8 @@ fail:
 	return rc;
 }
 
-int capture_open_buffer(struct capture_reader **out, const uint8_t *data, size_t len,
-			char *errbuf, size_t errlen)
+int capture_open_buffer(struct capture_reader **out, const uint8_t *data, size_t len, char *errbuf,
+                        size_t errlen)
 {
 	*out = NULL;
 	msg(errbuf, errlen, "%s", "");
@@ -239,8 +240,8 @@ enum capture_status capture_next(struct capture_reader *r, struct packet *p)
 {
 	if (r->stopped)
 		return r->stop;
-	enum capture_status st = r->fmt == CAPTURE_PCAPNG ? cf_pcapng_next(r, p)
-							  : cf_pcap_next(r, p);
+	enum capture_status st =
+	    r->fmt == CAPTURE_PCAPNG ? cf_pcapng_next(r, p) : cf_pcap_next(r, p);
 	if (st == CAPTURE_FRAME) {
 		p->frame = ++r->frames;
 		return st;

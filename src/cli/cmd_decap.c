@@ -196,10 +196,12 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	if (wirelen < caplen)
 		wirelen = caplen;
 
-	/* pcap has one link type: give bare inner IP an Ethernet header. */
-	if (d->fmt == PKT_FORMAT_PCAP && linktype == LINKTYPE_RAW && caplen <= CAPTURE_MAX_FRAME) {
+	/* Inner frames that are bare IP (GENEVE/GRE carrying IP) get an Ethernet header with zero
+	 * addresses, so every session's interface has one link type: pcap allows only one, and
+	 * libpcap (tcpdump) refuses pcapng files that mix link types. */
+	uint16_t et = p->has_ip ? (p->ip_ver == 6 ? 0x86dd : 0x0800) : p->ethertype;
+	if (linktype == LINKTYPE_RAW && et && caplen <= CAPTURE_MAX_FRAME) {
 		memset(d->scratch, 0, 12);
-		uint16_t et = p->ip_ver == 6 ? 0x86dd : 0x0800;
 		d->scratch[12] = (uint8_t)(et >> 8);
 		d->scratch[13] = (uint8_t)et;
 		memcpy(d->scratch + 14, data, caplen);

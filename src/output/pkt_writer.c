@@ -24,29 +24,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PW_BUF (1u << 20)
+#define PW_BUF     (1u << 20)
 #define PW_SNAPLEN 262144u
 #define PW_MAX_OPT 65532u /* longest option value we write: 16-bit length, padded */
 
-#define PCAPNG_SHB 0x0a0d0d0au
-#define PCAPNG_IDB 1u
-#define PCAPNG_EPB 6u
-#define OPT_ENDOFOPT 0
-#define OPT_COMMENT 1
-#define OPT_SHB_USERAPPL 4
-#define OPT_IF_NAME 2
+#define PCAPNG_SHB         0x0a0d0d0au
+#define PCAPNG_IDB         1u
+#define PCAPNG_EPB         6u
+#define OPT_ENDOFOPT       0
+#define OPT_COMMENT        1
+#define OPT_SHB_USERAPPL   4
+#define OPT_IF_NAME        2
 #define OPT_IF_DESCRIPTION 3
-#define OPT_IF_TSRESOL 9
+#define OPT_IF_TSRESOL     9
 
 struct pkt_writer {
 	int fd;
-	bool close_fd;    /* false for stdout */
+	bool close_fd; /* false for stdout */
 	enum pkt_format fmt;
-	int linktype;     /* pcap */
-	uint32_t nifs;    /* pcapng IDBs written */
+	int linktype;  /* pcap */
+	uint32_t nifs; /* pcapng IDBs written */
 	uint64_t count;
-	int err;          /* first -errno, sticky */
-	size_t len;       /* bytes in buf */
+	int err;    /* first -errno, sticky */
+	size_t len; /* bytes in buf */
 	uint8_t buf[PW_BUF];
 };
 
@@ -211,7 +211,7 @@ int pkt_writer_open(struct pkt_writer **out, const char *path, enum pkt_format f
 }
 
 int pkt_writer_add_interface(struct pkt_writer *w, int linktype, const char *name,
-			     const char *description, uint32_t *ifid)
+                             const char *description, uint32_t *ifid)
 {
 	*ifid = 0;
 	if (w->err)
@@ -225,7 +225,7 @@ int pkt_writer_add_interface(struct pkt_writer *w, int linktype, const char *nam
 	size_t nlen = name ? opt_strlen(name) : 0;
 	size_t dlen = description ? opt_strlen(description) : 0;
 	size_t blen = 16 + (name ? opt_size(nlen) : 0) + (description ? opt_size(dlen) : 0) +
-		      opt_size(1) + 4 + 4;
+	              opt_size(1) + 4 + 4;
 	put32(w, PCAPNG_IDB);
 	put32(w, (uint32_t)blen);
 	put16(w, (uint16_t)linktype);
@@ -245,7 +245,7 @@ int pkt_writer_add_interface(struct pkt_writer *w, int linktype, const char *nam
 }
 
 int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const uint8_t *data,
-		     uint32_t caplen, uint32_t wirelen, const char *comment)
+                     uint32_t caplen, uint32_t wirelen, const char *comment)
 {
 	if (w->err)
 		return w->err;
@@ -254,7 +254,7 @@ int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const u
 	if (ts_ns < 0)
 		return -ERANGE; /* both formats count unsigned time since 1970 */
 	if (wirelen < caplen)
-		wirelen = caplen;
+		wirelen = caplen; /* never shorter on the wire than captured (as the reader) */
 
 	if (w->fmt == PKT_FORMAT_PCAP) {
 		if (ifid != 0)
