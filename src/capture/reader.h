@@ -43,7 +43,8 @@ struct capture_reader;
 int capture_open(struct capture_reader **out, const char *path, char *errbuf, size_t errlen)
 	__attribute__((warn_unused_result));
 
-/* Next frame: fills p->frame (1-based count of frames returned), ts_ns, caplen, wirelen,
+/* Next frame: fills p->frame (1-based, Wireshark's numbering: pcapng blocks tshark shows as
+ * frames, such as custom and journal blocks, take a number too), ts_ns, caplen, wirelen,
  * linktype, ifindex, data.  Does not touch other fields.  p->data stays valid until the next
  * call. */
 enum capture_status capture_next(struct capture_reader *r, struct packet *p);
@@ -53,7 +54,8 @@ enum capture_status capture_next(struct capture_reader *r, struct packet *p);
 const char *capture_error(const struct capture_reader *r);
 
 enum capture_format capture_format(const struct capture_reader *r);
-/* Link type of the first interface (pcap: the file's). */
+/* Link type of the first interface (pcap: the file's); -1 for a pcapng without an interface
+ * block yet. */
 int capture_linktype(const struct capture_reader *r);
 /* Number of pcapng interfaces seen so far (pcap: 1). */
 unsigned capture_interfaces(const struct capture_reader *r);
