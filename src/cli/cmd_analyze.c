@@ -50,6 +50,10 @@ static void analyze_usage(FILE *f)
 	      "                         (two sessions) twice, as Wireshark would\n"
 	      "      --dedup-window MS  how far apart two copies may be (default 200)\n"
 	      "      --dedup-same-session  also fold identical copies within one session\n"
+	      "      --reorder-window MS   hold TCP segments MS ms and analyse a late one before\n"
+	      "                         higher sequence numbers of its flow (a load balancer in\n"
+	      "                         front of the target reorders); off by default, so the\n"
+	      "                         flags equal Wireshark's\n"
 	      "      --vxlan-port P  --geneve-port P   extra tunnel ports\n"
 	      "  -h, --help             this text\n"
 	      "\n"
@@ -61,11 +65,18 @@ static void analyze_usage(FILE *f)
 static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir,
 		      const struct tcp_pkt_analysis *ta)
 {
+	(void)f;
+	(void)dir;
+	(void)ta;
 	struct analyze *a = ctx;
 	if (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
 		icmp_seen_packet(&a->icmp, p);
-	if (!ta)
-		return;
+}
+
+static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
+		   const struct tcp_pkt_analysis *ta)
+{
+	struct analyze *a = ctx;
 	a->tcp_packets++;
 	for (uint32_t m = ta->flags; m; m &= m - 1)
 		a->tcp_flags[__builtin_ctz(m)]++;
@@ -119,7 +130,7 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 
 int cmd_analyze(int argc, char **argv)
 {
-	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR };
+	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR, O_REORDER };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, 'j'},
 		{"output", required_argument, 0, 'o'},
@@ -127,6 +138,7 @@ int cmd_analyze(int argc, char **argv)
 		{"flows", required_argument, 0, O_FLOWS},
 		{"color", no_argument, 0, O_COLOR},
 		{"no-color", no_argument, 0, O_NOCOLOR},
+		{"reorder-window", required_argument, 0, O_REORDER},
 		{"help", no_argument, 0, 'h'},
 		CLI_TABLE_LONGOPTS,
 		CLI_DECODE_LONGOPTS,
@@ -170,6 +182,13 @@ int cmd_analyze(int argc, char **argv)
 		case O_NOCOLOR:
 			color = 0;
 			break;
+		case O_REORDER: {
+			uint64_t v;
+			if (!cli_parse_u64(optarg, 1, 10000, "--reorder-window (milliseconds)", &v))
+				goto usage;
+			cfg.reorder_window_ns = (int64_t)v * 1000000;
+			break;
+		}
 		case 'h':
 			analyze_usage(stdout);
 			free(a);
@@ -209,6 +228,7 @@ int cmd_analyze(int argc, char **argv)
 	jsonw_init(&a->pkt_w, &a->pkt_buf);
 	a->services = service_table_new();
 	cfg.hooks.on_packet = on_packet;
+	cfg.hooks.on_tcp = on_tcp;
 	cfg.hooks.on_flow_end = on_flow_end;
 	cfg.hooks.ctx = a;
 	struct pipeline *pl = a->services ? pipeline_new(&cfg) : NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/flowlog_sink.h"
+#include "engine/tcp_reorder.h"
 
 struct pipeline {
 	struct pipeline_cfg cfg;
@@ -12,6 +13,8 @@ struct pipeline {
 	struct session_table sessions;
 	struct dedup dedup;
 	struct decode_stats st;
+	struct tcp_reorder reorder;
+	bool reordering;
 	bool finished;
 };
 
@@ -38,11 +41,44 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, void *ctx)
 {
 	struct pipeline *pl = ctx;
 	struct flow_ext *fx = f->ext[0];
+	if (fx && fx->held)
+		tcp_reorder_flush(&pl->reorder, f);
 	if (fx && pl->cfg.flowlogs)
 		flowlog_sink_flow_end(pl->cfg.flowlogs, f, fx);
 	if (pl->cfg.hooks.on_flow_end)
 		pl->cfg.hooks.on_flow_end(pl->cfg.hooks.ctx, f, fx, why);
 	free_ext(f);
+}
+
+/* TCP analysis of one segment of flow f (now, or released by the reorder window). */
+static void analyze_tcp(struct pipeline *pl, struct flow *f, int dir, const struct packet *p,
+			struct tcp_pkt_analysis *ta)
+{
+	struct flow_ext *fx = f->ext[0];
+	if (!fx->tcp)
+		fx->tcp = tcp_conv_new();
+	if (!fx->tcp) {
+		ta->flags = 0;
+		return;
+	}
+	tcp_conv_analyze(fx->tcp, p, dir, ta);
+	tcp_obs_packet(&fx->obs, p, dir, ta);
+	for (uint32_t m = ta->flags; m; m &= m - 1) {
+		int b = __builtin_ctz(m);
+		if (b < TA_COUNT && !fx->first_flag_frame[b])
+			fx->first_flag_frame[b] = p->frame;
+	}
+	if (pl->cfg.hooks.on_tcp)
+		pl->cfg.hooks.on_tcp(pl->cfg.hooks.ctx, p, f, dir, ta);
+}
+
+static void reorder_release(void *ctx, struct flow *f, int dir, struct packet *p)
+{
+	struct pipeline *pl = ctx;
+	struct flow_ext *fx = f->ext[0];
+	fx->held--;
+	struct tcp_pkt_analysis ta;
+	analyze_tcp(pl, f, dir, p, &ta);
 }
 
 struct pipeline *pipeline_new(const struct pipeline_cfg *cfg)
@@ -53,6 +89,13 @@ struct pipeline *pipeline_new(const struct pipeline_cfg *cfg)
 	pl->cfg = *cfg;
 	session_table_init(&pl->sessions);
 	dedup_init(&pl->dedup, &cfg->dedup);
+	if (cfg->reorder_window_ns > 0 && cfg->tcp_analysis) {
+		if (tcp_reorder_init(&pl->reorder, cfg->reorder_window_ns, reorder_release, pl)) {
+			free(pl);
+			return NULL;
+		}
+		pl->reordering = true;
+	}
 	if (cfg->track_flows) {
 		pl->flows = flow_table_new(&cfg->flows, on_flow_end, pl);
 		if (!pl->flows) {
@@ -68,6 +111,8 @@ void pipeline_finish(struct pipeline *pl)
 	if (pl->finished)
 		return;
 	pl->finished = true;
+	if (pl->reordering)
+		tcp_reorder_flush(&pl->reorder, NULL);
 	if (pl->flows)
 		flow_table_flush(pl->flows);
 }
@@ -80,6 +125,8 @@ void pipeline_free(struct pipeline *pl)
 	flow_table_free(pl->flows);
 	session_table_fini(&pl->sessions);
 	dedup_fini(&pl->dedup);
+	if (pl->reordering)
+		tcp_reorder_fini(&pl->reorder);
 	free(pl);
 }
 
@@ -115,17 +162,12 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 			}
 		}
 		if (fx && pl->cfg.tcp_analysis && p->has_l4 && p->proto == IPPROTO_NUM_TCP) {
-			if (!fx->tcp)
-				fx->tcp = tcp_conv_new();
-			if (fx->tcp) {
-				tcp_conv_analyze(fx->tcp, p, dir, &ta);
+			if (pl->reordering) {
+				fx->held++;
+				tcp_reorder_packet(&pl->reorder, f, dir, p);
+			} else {
+				analyze_tcp(pl, f, dir, p, &ta);
 				tap = &ta;
-				tcp_obs_packet(&fx->obs, p, dir, &ta);
-				for (uint32_t m = ta.flags; m; m &= m - 1) {
-					int b = __builtin_ctz(m);
-					if (b < TA_COUNT && !fx->first_flag_frame[b])
-						fx->first_flag_frame[b] = p->frame;
-				}
 			}
 		}
 		if (fx && pl->cfg.flowlogs)
@@ -154,4 +196,9 @@ struct session_table *pipeline_sessions(struct pipeline *pl)
 const struct dedup *pipeline_dedup(const struct pipeline *pl)
 {
 	return &pl->dedup;
+}
+
+uint64_t pipeline_reordered(const struct pipeline *pl)
+{
+	return pl->reordering ? pl->reorder.reordered : 0;
 }

@@ -36,13 +36,18 @@ struct flow_ext {
 	struct flow *flow;
 	struct flow_ext *pend_prev, *pend_next; /* flow-log pending list */
 	bool pending;
+	uint32_t held;          /* segments waiting in the reorder window */
 };
 
 struct pipeline_hooks {
 	/* Every decoded frame; f is NULL for frames that are no flow.  ta is NULL unless TCP
-	 * analysis ran on this packet. */
+	 * analysis ran on this packet now (no reorder window). */
 	void (*on_packet)(void *ctx, const struct packet *p, struct flow *f, int dir,
 			  const struct tcp_pkt_analysis *ta);
+	/* TCP analysis of one segment (p is valid during the call; with a reorder window it is
+	 * a header copy, delivered after the window, and p->payload is NULL). */
+	void (*on_tcp)(void *ctx, const struct packet *p, struct flow *f, int dir,
+		       const struct tcp_pkt_analysis *ta);
 	/* A flow ends (after the pipeline's own sinks saw it). */
 	void (*on_flow_end)(void *ctx, struct flow *f, struct flow_ext *fx,
 			    enum flow_end_reason why);
@@ -55,6 +60,7 @@ struct pipeline_cfg {
 	bool track_flows;       /* false: decode only (decap) */
 	bool tcp_analysis;
 	struct dedup_cfg dedup; /* copies of one packet from two mirror points (with flows) */
+	int64_t reorder_window_ns; /* > 0: reorder window in front of TCP analysis (tcp_reorder.h) */
 	struct flowlog_sink *flowlogs; /* NULL: no flow logs */
 	struct pipeline_hooks hooks;
 };
@@ -78,5 +84,7 @@ const struct decode_stats *pipeline_stats(const struct pipeline *pl);
 const struct flow_table_stats *pipeline_flow_stats(const struct pipeline *pl);
 struct session_table *pipeline_sessions(struct pipeline *pl);
 const struct dedup *pipeline_dedup(const struct pipeline *pl);
+/* TCP segments the reorder window moved ahead of others. */
+uint64_t pipeline_reordered(const struct pipeline *pl);
 
 #endif
