@@ -178,8 +178,12 @@ void service_table_flow(struct service_table *t, const struct flow *f, const str
 	}
 	if (!obs)
 		return;
+	if (obs->dir[0].resent_segs + obs->dir[1].resent_segs)
+		s->resent_flows++;
 	for (int d = 0; d < 2; d++) {
 		const struct tcp_obs_dir *o = &obs->dir[d];
+		s->resent_segs[d] += o->resent_segs;
+		s->resent_bytes[d] += o->resent_bytes;
 		for (unsigned i = 0; i < o->nrtx_frames; i++)
 			frameset_add(&s->rtx_frames[d], o->rtx_frames[i]);
 		s->big_rtx[d] += o->big_rtx;

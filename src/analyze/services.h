@@ -39,6 +39,8 @@ struct service {
 	uint64_t packets[2], bytes[2];
 	/* TCP */
 	uint64_t data_segs[2], data_bytes[2], retrans_segs[2], retrans_bytes[2];
+	uint64_t resent_segs[2], resent_bytes[2]; /* every resend (tcp_obs), not only flagged ones */
+	uint64_t resent_flows;
 	uint64_t flag[TA_COUNT];
 	uint64_t flag_dir[2][TA_COUNT]; /* by sender direction where the flow tells it */
 	uint64_t big_rtx[2], small_ok[2], big_ok[2], blackhole_flows[2];

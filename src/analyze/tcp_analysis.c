@@ -119,6 +119,11 @@ struct tcp_half {
 	 * side's ACK number changes. */
 	uint32_t maxseq;
 	bool maxseq_adv;
+	bool fast_armed;             /* the other side acknowledged beyond nextseq (fast_ack): a
+	                                resend of what this side last acknowledged counts as
+	                                fast, as after duplicate ACKs, until this side's data
+	                                passes fast_ack (tshark 4.0) */
+	uint32_t fast_ack;
 
 	uint32_t lastack;            /* ack field of the last segment (stored even without ACK) */
 	int64_t lastack_ts;
@@ -535,13 +540,14 @@ static uint32_t classify_retrans(const struct tcp_conv *tc, const struct tcp_hal
 		return 0;
 
 	/* Two or more duplicate ACKs asking for exactly this, within 20 ms of the last one. */
-	if (r->dupacknum >= 2 && r->lastack == seq &&
+	if ((r->dupacknum >= 2 || r->fast_armed) && r->lastack == seq &&
 	    since(p->ts_ns, r->lastack_ts) < (uint64_t)TCP_FASTRT_NS)
 		return TA_BIT(TA_FAST_RETRANSMISSION);
 
 	/* Close behind the highest segment (within the initial RTT, or 3 ms without one). */
 	uint64_t thres = tc->irtt_ok ? (uint64_t)tc->irtt_ns : (uint64_t)TCP_OOO_DEFAULT_NS;
-	if (since(p->ts_ns, f->nextseq_ts) < thres && f->nextseq != seq + len)
+	uint32_t end = seq + len + ((p->tcp_flags & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
+	if (since(p->ts_ns, f->nextseq_ts) < thres && f->nextseq != end)
 		return TA_BIT(TA_OUT_OF_ORDER);
 
 	out->rto_ns = p->ts_ns - f->nextseq_ts;
@@ -553,14 +559,9 @@ static uint32_t classify_retrans(const struct tcp_conv *tc, const struct tcp_hal
 static uint32_t check_ack_unseen(struct tcp_half *f, struct tcp_half *r, const struct packet *p)
 {
 	const uint32_t ack = p->ack;
+	(void)f;
 	if (!r->maxseq || !(p->tcp_flags & TCP_ACK) || !seq_gt(ack, r->maxseq))
 		return 0;
-	if (ack == f->lastack + 1 && p->seq == f->nextseq &&
-	    (r->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
-		/* the window reopens after a probe whose byte the receiver took */
-		r->nextseq = r->maxseq = ack;
-		return TA_BIT(TA_WINDOW_UPDATE);
-	}
 	/* Report once: move the mark up to what the sender has sent when there is a hole to
 	 * skip, else switch the test off until the sender's state says it may run again. */
 	if (r->maxseq_adv && r->maxseq != r->nextseq) {
@@ -582,15 +583,12 @@ static void update_maxseq(struct tcp_half *f, const struct packet *p, uint32_t o
 			  uint32_t flags)
 {
 	const uint32_t seq = p->seq;
-	if (flags & TA_BIT(TA_ZERO_WINDOW_PROBE))
-		return;
 	if (!f->seen) {
 		f->maxseq = f->nextseq;
 		f->maxseq_adv = true;
 		return;
 	}
-	bool repeat = p->payload_len == 0 && !(p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
-		      seq == old_next && p->ack == f->lastack && p->window == f->window;
+	bool repeat = flags & TA_BIT(TA_DUPLICATE_ACK);
 	if (repeat) {
 		f->maxseq_adv = false;
 		if (seq == f->maxseq)
@@ -600,7 +598,10 @@ static void update_maxseq(struct tcp_half *f, const struct packet *p, uint32_t o
 		if (!f->maxseq)
 			f->maxseq = old_next;
 		f->maxseq_adv = true;
+		f->fast_armed = false;
 	}
+	if (flags & TA_BIT(TA_ZERO_WINDOW_PROBE))
+		return;
 	bool jumped = old_next != 0 && f->nextseq != old_next && seq != old_next;
 	if (jumped && !f->maxseq)
 		f->maxseq = old_next;
@@ -720,16 +721,16 @@ void tcp_conv_analyze(struct tcp_conv *tc, const struct packet *p, int dir,
 		flags |= TA_BIT(TA_KEEP_ALIVE_ACK); /* rule 7 */
 		goto acks;
 	}
-	if (len == 0 && window == 0 && f->window == 0 && seq == f->nextseq &&
-	    (ack == f->lastack || ack == f->lastack + 1) &&
-	    (r->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE)) && !sfr) {
-		flags |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK); /* rule 8 */
-		if (ack == f->lastack + 1)
-			r->nextseq = r->maxseq = ack; /* the receiver took the probe byte */
+	/* Rule 8, as tshark 4.0 has it: only an ACK that did not take the probe byte. */
+	if (len == 0 && window == 0 && f->window == 0 && same_pos &&
+	    (r->lastsegflags & TA_BIT(TA_ZERO_WINDOW_PROBE))) {
+		flags |= TA_BIT(TA_ZERO_WINDOW_PROBE_ACK);
 		goto acks;
 	}
 	if (len == 0 && window != 0 && window == f->window && same_pos) {
 		f->dupacknum++; /* rule 9 */
+		if (!seq_gt(f->fast_ack, f->nextseq))
+			f->fast_armed = false; /* caught up with the ACK that armed it */
 		flags |= TA_BIT(TA_DUPLICATE_ACK);
 		out->dup_ack_num = f->dupacknum;
 		out->dup_ack_frame = f->lastnondupack;
@@ -739,6 +740,13 @@ acks:
 	if (ack != f->lastack) {
 		f->lastnondupack = p->frame; /* rule 10 */
 		f->dupacknum = 0;
+	}
+	/* An ACK beyond everything the other side sent restarts its duplicate ACK count and lets
+	 * its next resend of our ACK point count as fast (measured behaviour of tshark 4.0). */
+	if ((tf & TCP_ACK) && nextseq_known(r) && seq_gt(ack, r->nextseq)) {
+		r->dupacknum = 0;
+		r->fast_armed = true;
+		r->fast_ack = ack;
 	}
 	flags |= check_ack_unseen(f, r, p);
 
@@ -768,6 +776,9 @@ acks:
 		f->lastacklen = len;
 	}
 	update_maxseq(f, p, old_next, flags);
+	/* A repeated SYN (same ISN) takes nextseq back to the in-order mark, as tshark does. */
+	if ((tf & (TCP_SYN | TCP_ACK)) == TCP_SYN && seq == f->base_seq && f->maxseq)
+		f->nextseq = f->maxseq;
 	f->window = window;
 	f->window_syn = syn;
 	f->lastack = ack;

@@ -80,7 +80,10 @@ static void add_frames(struct finding *f, const struct frameset *fs)
 static void retransmissions(const struct service *s, int d, const char *label,
 			    struct finding_list *out)
 {
-	uint64_t segs = s->data_segs[d], rtx = s->retrans_segs[d];
+	/* Every resend counts (tcp_obs): Wireshark flags a resend seen within one RTT of the
+	 * newest segment "out-of-order", so near the sender its flags undercount the loss. */
+	uint64_t segs = s->data_segs[d], flagged = s->retrans_segs[d];
+	uint64_t rtx = s->resent_segs[d] > flagged ? s->resent_segs[d] : flagged;
 	if (rtx < RTX_MIN_SEGMENTS || !segs)
 		return;
 	double rate = (double)rtx / (double)segs;
@@ -97,21 +100,22 @@ static void retransmissions(const struct service *s, int d, const char *label,
 		 rate * 100, d ? "from" : "to", label);
 	snprintf(f->where, sizeof(f->where), "%s (%s -> %s)", label, d ? "server" : "clients",
 		 d ? "clients" : "server");
-	finding_fact(f, "retransmitted segments", (double)rtx, "");
+	finding_fact(f, "resent segments", (double)rtx, "");
 	finding_fact(f, "data segments", (double)segs, "");
 	finding_fact(f, "retransmission rate", rate * 100, "%");
-	finding_fact(f, "retransmitted bytes", (double)s->retrans_bytes[d], "bytes");
+	finding_fact(f, "flagged retransmission (Wireshark)", (double)flagged, "");
 	finding_fact(f, "fast retransmissions", (double)s->flag[TA_FAST_RETRANSMISSION], "");
 	finding_fact(f, "duplicate ACKs", (double)s->flag[TA_DUPLICATE_ACK], "");
 	finding_fact(f, "spurious retransmissions", (double)s->flag[TA_SPURIOUS_RETRANSMISSION], "");
-	finding_fact(f, "flows affected", (double)s->rtx_flows, "");
-	f->flows = s->rtx_flows;
+	finding_fact(f, "out-of-order (Wireshark)", (double)s->flag[TA_OUT_OF_ORDER], "");
+	f->flows = s->resent_flows > s->rtx_flows ? s->resent_flows : s->rtx_flows;
 	add_frames(f, &s->rtx_frames[d]);
-	service_filter(s, d, "tcp.analysis.retransmission", f->display_filter,
-		       sizeof(f->display_filter));
+	service_filter(s, d, "(tcp.analysis.retransmission || tcp.analysis.out_of_order)",
+		       f->display_filter, sizeof(f->display_filter));
 	f->first_ns = s->first_ns;
 	f->last_ns = s->last_ns;
 	bool spurious = s->flag[TA_SPURIOUS_RETRANSMISSION] * 2 > rtx;
+	bool reordered = s->flag[TA_OUT_OF_ORDER] * 2 > rtx && s->flag[TA_DUPLICATE_ACK] * 2 > rtx;
 	if (spurious) {
 		snprintf(f->cause, sizeof(f->cause),
 			 "most retransmissions are spurious: the data had already been acknowledged, "
@@ -122,16 +126,21 @@ static void retransmissions(const struct service *s, int d, const char *label,
 	} else {
 		snprintf(f->cause, sizeof(f->cause),
 			 "segments %s this service are lost on the path and resent%s; at this rate TCP "
-			 "cuts its sending rate and requests stall behind the missing segments",
+			 "cuts its sending rate and requests stall behind the missing segments%s",
 			 d ? "from" : "to",
-			 s->flag[TA_DUPLICATE_ACK] ? " (the receiver's duplicate ACKs report the gaps)" : "");
+			 s->flag[TA_DUPLICATE_ACK] ? " (the receiver's duplicate ACKs report the gaps)" : "",
+			 reordered ? ". Many segments also arrive out of order: reordering on the path "
+				     "makes senders resend data that was not lost"
+				   : "");
 		snprintf(f->action, sizeof(f->action),
 			 "find where packets drop between the two ends: interface error and drop "
 			 "counters, policers or rate limits, a saturated link, an MTU mismatch; mirror "
-			 "a hop closer to %s to narrow it down",
-			 d ? "the server" : "the clients");
+			 "a hop closer to %s to narrow it down%s",
+			 d ? "the server" : "the clients",
+			 reordered ? "; if the mirror target sits behind a load balancer, try "
+				     "--reorder-window" : "");
 	}
-	f->confidence = CONF_HIGH;
+	f->confidence = reordered ? CONF_MEDIUM : CONF_HIGH;
 	snprintf(f->raise_confidence, sizeof(f->raise_confidence),
 		 "mirror the other end too: copies seen at both ends show where the loss happens");
 }
@@ -358,7 +367,7 @@ void tcp_findings(struct service_table *t, const struct icmp_seen *icmp, struct 
 			rtt_inflation(s, label, out);
 			ack_lost += s->flag[TA_ACK_LOST_SEGMENT];
 			lost += s->flag[TA_LOST_SEGMENT];
-			rtx += s->retrans_segs[0] + s->retrans_segs[1];
+			rtx += s->resent_segs[0] + s->resent_segs[1];
 			if (s->flag_frames[TA_ACK_LOST_SEGMENT].n &&
 			    (!ack_lost_frame || s->flag_frames[TA_ACK_LOST_SEGMENT].f[0] < ack_lost_frame))
 				ack_lost_frame = s->flag_frames[TA_ACK_LOST_SEGMENT].f[0];

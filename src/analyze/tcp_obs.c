@@ -17,6 +17,21 @@ void tcp_obs_packet(struct tcp_obs *o, const struct packet *p, int dir,
 		d->mss = p->mss;
 	if (p->ip_len > d->max_ip_len)
 		d->max_ip_len = p->ip_len;
+	uint32_t end = p->seq + p->payload_len + ((p->tcp_flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+	if (p->payload_len) {
+		const uint32_t probes = TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE);
+		d->data_segs++;
+		d->data_bytes += p->payload_len;
+		if (d->have_end && (int32_t)(p->seq - d->max_end) < 0 && !(ta->flags & probes)) {
+			d->resent_segs++;
+			d->resent_bytes += p->payload_len;
+		}
+	}
+	if (p->payload_len || (p->tcp_flags & (TCP_SYN | TCP_FIN))) {
+		if (!d->have_end || (int32_t)(end - d->max_end) > 0)
+			d->max_end = end;
+		d->have_end = true;
+	}
 	if (!p->payload_len)
 		return;
 	bool big = p->ip_len >= TCP_OBS_BIG_IP_LEN;

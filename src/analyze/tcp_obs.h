@@ -15,6 +15,13 @@
 #define TCP_OBS_BIG_IP_LEN 1280 /* a "large" segment: above the IPv6 minimum MTU */
 
 struct tcp_obs_dir {
+	/* Resent data, as the sender did it: a segment starting below the highest sequence
+	 * already sent in this direction.  Unlike Wireshark's flags (which call a resend seen
+	 * within one RTT of the newest segment "out-of-order"), this counts every resend, so a
+	 * retransmission rate measured next to the sender matches the loss on the path. */
+	uint64_t data_segs, data_bytes, resent_segs, resent_bytes;
+	uint32_t max_end;
+	bool have_end;
 	uint64_t rtx_frames[TCP_OBS_FRAMES]; /* first retransmissions */
 	unsigned nrtx_frames;
 	uint64_t big_rtx, small_rtx;         /* retransmissions by size */

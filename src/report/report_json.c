@@ -74,6 +74,8 @@ static void service_json(struct jsonw *w, const struct service *s)
 		jsonw_ku64(w, "refused", s->rejected);
 		jsonw_ku64(w, "retrans_segments_to_server", s->retrans_segs[0]);
 		jsonw_ku64(w, "retrans_segments_from_server", s->retrans_segs[1]);
+		jsonw_ku64(w, "resent_segments_to_server", s->resent_segs[0]);
+		jsonw_ku64(w, "resent_segments_from_server", s->resent_segs[1]);
 		jsonw_ku64(w, "data_segments_to_server", s->data_segs[0]);
 		jsonw_ku64(w, "data_segments_from_server", s->data_segs[1]);
 		if (s->irtt_n)
