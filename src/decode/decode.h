@@ -1,7 +1,8 @@
 /* decode.h - decode one captured frame into a struct packet, peeling tunnels in a loop.
  *
- * decode_frame() dispatches: each protocol decoder (one file each: eth.c, vlan.c, ipv4.c,
- * ipv6.c, tcp.c, udp.c, icmp.c, vxlan.c, geneve.c, gre.c, erspan.c, linux_sll.c, null.c)
+ * decode_frame() dispatches: each protocol decoder (one file each: eth.c, vlan.c, mpls.c,
+ * pppoe.c, ppp.c, chdlc.c, ieee80211.c, ipv4.c, ipv6.c, tcp.c, udp.c, icmp.c, vxlan.c,
+ * geneve.c, gre.c (with PPTP and Aruba), erspan.c, linux_sll.c, null.c)
  * reads its header through the cursor, fills its part of the packet and names the next
  * layer.  Decoders never call each other.  Tunnels are iterations of the loop, capped at
  * PKT_MAX_TUNNELS.  Nothing here allocates; decode never fails: oddities are anomalies.
@@ -56,6 +57,11 @@ enum layer {
 	LAYER_ERSPAN2, /* ERSPAN II header follows GRE (protocol 0x88BE with sequence) */
 	LAYER_ERSPAN3, /* ERSPAN III (protocol 0x22EB) */
 	LAYER_IPIP,    /* IPv4 or IPv6 inside IP: pushes a tunnel, then by version nibble */
+	LAYER_MPLS,    /* an MPLS label stack (EtherType 0x8847 / 0x8848) */
+	LAYER_PPPOE,   /* PPPoE session header (EtherType 0x8864); PPP follows */
+	LAYER_PPP,     /* PPP protocol field, HDLC address/control optional */
+	LAYER_CHDLC,   /* Cisco HDLC: address, control, EtherType */
+	LAYER_WLAN,    /* an IEEE 802.11 MAC header (Aruba GRE); LLC/SNAP follows */
 };
 
 /* Each reads its header at c, advances c past it (narrowed to the declared length where

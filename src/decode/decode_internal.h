@@ -44,6 +44,30 @@ static inline void pkt_set_inner(struct packet *p, const struct cursor *c, int l
 	p->inner_linktype = lt;
 }
 
+/* A layer that opens the innermost frame of a tunnel (PPP in enhanced GRE, 802.11 in Aruba
+ * GRE) moves that frame's start past its own header, to what it carries (link type lt): decap
+ * writes only Ethernet or bare IP.  start is the layer's own offset; elsewhere (a layer inside
+ * an inner Ethernet frame, or no tunnel) this does nothing. */
+static inline void pkt_inner_skip(struct packet *p, uint32_t start, const struct cursor *c, int lt)
+{
+	if (p->ntun && p->inner_off == start)
+		pkt_set_inner(p, c, lt);
+}
+
+/* Link types decoded here but not listed in packet.h (pcap LINKTYPE_ numbers,
+ * https://www.tcpdump.org/linktypes.html). */
+#define LINKTYPE_PPP      9   /* PPP, HDLC-like address/control optional (RFC 1661, 1662) */
+#define LINKTYPE_PPP_HDLC 50  /* PPP in HDLC-like framing, or Cisco HDLC (RFC 1547 4.3.1) */
+#define LINKTYPE_C_HDLC   104 /* Cisco HDLC */
+
+/* More protocol decoders, with the contract of those in decode.h (the dispatch loop and unit
+ * tests call them). */
+enum layer mpls_decode(struct cursor *c, struct packet *p);
+enum layer pppoe_decode(struct cursor *c, struct packet *p);
+enum layer ppp_decode(struct cursor *c, struct packet *p);
+enum layer chdlc_decode(struct cursor *c, struct packet *p);
+enum layer ieee80211_decode(struct cursor *c, struct packet *p);
+
 /* IPv6 extension headers the decoders walk (RFC 8200 section 4, RFC 4302, RFC 6275). */
 #define IP6_NH_HOPOPTS  0
 #define IP6_NH_ROUTING  43

@@ -5,9 +5,10 @@
  * data.  IP-in-IP (RFC 2003, RFC 2473: protocols 4 and 41) has no header of its own and is
  * handled here.
  *
- * Unknown EtherTypes (ARP, LLDP, MPLS, ...) and 802.3 length/LLC frames are all flagged
- * ANOM_UNKNOWN_ETHERTYPE by the link-layer decoders: one rule, "the frame ended at L2 because
- * we do not decode what it carries".
+ * Unknown EtherTypes (ARP, LLDP, PPPoE discovery, ...), 802.3 length/LLC frames, and the
+ * like one layer further (PPP control protocols, 802.11 management frames, MPLS payloads
+ * that are not IP or Ethernet) are all flagged ANOM_UNKNOWN_ETHERTYPE: one rule, "the frame
+ * ended at L2 because we do not decode what it carries".
  */
 #include <errno.h>
 
@@ -15,7 +16,8 @@
 
 /* Upper bound on decoder calls per frame.  Bounded decoders need at most ~40 (5 levels of
  * link + 3 VLANs + IP + UDP + tunnel, then L4); only tags past PKT_MAX_VLANS, which vlan.c
- * skips after flagging ANOM_VLAN_DEPTH, can reach it. */
+ * skips after flagging ANOM_VLAN_DEPTH, and Ethernet pseudowires nested in MPLS over and over
+ * (tunnels in all but a record, flagged ANOM_TUNNEL_DEPTH here) can reach it. */
 #define DECODE_MAX_STEPS 64
 
 #define ETHERTYPE_IPV4     0x0800
@@ -23,6 +25,11 @@
 #define ETHERTYPE_VLAN     0x8100 /* 802.1Q C-tag */
 #define ETHERTYPE_QINQ     0x88A8 /* 802.1ad S-tag */
 #define ETHERTYPE_QINQ_OLD 0x9100
+#define ETHERTYPE_MPLS     0x8847
+#define ETHERTYPE_MPLS_MC  0x8848 /* multicast, RFC 5332 */
+#define ETHERTYPE_PPPOE    0x8864 /* session stage; discovery (0x8863) is not decoded */
+
+#define PPP_HDLC_ADDRESS 0xFF /* LINKTYPE_PPP_HDLC: this, or a Cisco HDLC address */
 
 #define IPPROTO_NUM_IPIP 4
 #define IPPROTO_NUM_IPV6 41
@@ -69,6 +76,11 @@ enum layer layer_for_ethertype(uint16_t ethertype)
 	case ETHERTYPE_QINQ:
 	case ETHERTYPE_QINQ_OLD:
 		return LAYER_VLAN;
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return LAYER_MPLS;
+	case ETHERTYPE_PPPOE:
+		return LAYER_PPPOE;
 	default:
 		return LAYER_END;
 	}
@@ -132,6 +144,14 @@ static enum layer first_layer(const struct cursor *c, struct packet *p)
 		return LAYER_NULL;
 	case LINKTYPE_LOOP:
 		return LAYER_LOOP;
+	case LINKTYPE_PPP:
+		return LAYER_PPP;
+	case LINKTYPE_PPP_HDLC: {
+		int b = cur_peek(c, 0);
+		return b < 0 || b == PPP_HDLC_ADDRESS ? LAYER_PPP : LAYER_CHDLC;
+	}
+	case LINKTYPE_C_HDLC:
+		return LAYER_CHDLC;
 	default:
 		pkt_anomaly(p, ANOM_UNKNOWN_LINKTYPE);
 		return LAYER_END;
@@ -210,10 +230,27 @@ void decode_frame(const struct decode_cfg *cfg, struct packet *p)
 		case LAYER_IPIP:
 			l = cfg->peel_tunnels ? ipip_decode(&c, p) : LAYER_END;
 			break;
+		case LAYER_MPLS:
+			l = mpls_decode(&c, p);
+			break;
+		case LAYER_PPPOE:
+			l = pppoe_decode(&c, p);
+			break;
+		case LAYER_PPP:
+			l = ppp_decode(&c, p);
+			break;
+		case LAYER_CHDLC:
+			l = chdlc_decode(&c, p);
+			break;
+		case LAYER_WLAN:
+			l = ieee80211_decode(&c, p);
+			break;
 		case LAYER_END:
 		default:
 			l = LAYER_END;
 			break;
 		}
 	}
+	if (l != LAYER_END && !pkt_has_anomaly(p, ANOM_VLAN_DEPTH))
+		pkt_anomaly(p, ANOM_TUNNEL_DEPTH);
 }

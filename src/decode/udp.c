@@ -1,5 +1,5 @@
 /* udp.c - UDP header, RFC 768 (jumbograms: RFC 2675 section 4); tunnel ports for VXLAN
- * (RFC 7348) and GENEVE (RFC 8926).
+ * (RFC 7348), GENEVE (RFC 8926) and GRE-in-UDP (RFC 8086).
  *
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -13,10 +13,15 @@
  * length of 0 is expected, not flagged, when the IP length was itself unknown (jumbogram,
  * TSO/BIG TCP capture).  In a first fragment the UDP length covers the whole datagram, so
  * only "below 8" is malformed there, and tunnels are not peeled from fragments.
+ *
+ * GRE-in-UDP is recognised by its destination port 4754 alone (RFC 8086 section 3: the source
+ * port is flow entropy, and both directions send to 4754).  Its DTLS variant (4755) is
+ * encrypted and not decoded.  Configured VXLAN and GENEVE ports come first.
  */
 #include "decode_internal.h"
 
-#define UDP_HLEN 8
+#define UDP_HLEN        8
+#define GRE_IN_UDP_PORT 4754
 
 static bool port_in(const uint16_t *ports, unsigned n, uint16_t port)
 {
@@ -34,6 +39,8 @@ static enum layer udp_tunnel(const struct decode_cfg *cfg, uint16_t sport, uint1
 		return LAYER_VXLAN;
 	if (port_in(cfg->geneve_ports, cfg->n_geneve_ports, dport))
 		return LAYER_GENEVE;
+	if (dport == GRE_IN_UDP_PORT)
+		return LAYER_GRE;
 	if (port_in(cfg->vxlan_ports, cfg->n_vxlan_ports, sport))
 		return LAYER_VXLAN;
 	if (port_in(cfg->geneve_ports, cfg->n_geneve_ports, sport))

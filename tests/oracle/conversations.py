@@ -24,7 +24,7 @@ import tempfile
 ROOT = os.environ.get("VXS_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 CAPS = os.environ.get("VXS_CAPTURES", os.path.join(ROOT, "..", "shared", "captures"))
 BIN = os.environ.get("VXS_BIN", os.path.join(ROOT, "build", "release", "vxscope"))
-CARRIER_PORTS = {"4789", "6081", "8472"}
+CARRIER_PORTS = {"4789", "6081", "8472", "4754"}  # VXLAN, GENEVE, Linux VXLAN, GRE-in-UDP
 
 ROW = re.compile(r"^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+")
 UNIT = {"bytes": 1, "kB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3}

@@ -159,8 +159,8 @@ static const struct dcase l2_cases[] = {
      ANY, NULL, NULL, NO_L4, ANY, 0, NULL},
     {"linktype_ipv6_given_v4", LINKTYPE_IPV6, IP4_UDP, A(IPV6_BAD_VERSION), false, CFG_DEFAULT, 0,
      ANY, NULL, NULL, NO_L4, ANY, 0, NULL},
-    {"linktype_ppp_unknown", 9, "ff03 0021 |" IP4_UDP, A(UNKNOWN_LINKTYPE), false, CFG_DEFAULT, 0,
-     ANY, NULL, NULL, NO_L4, ANY, 0, NULL},
+    {"linktype_radiotap_unknown", 127, "0000 0800 00000000 |" IP4_UDP, A(UNKNOWN_LINKTYPE), false,
+     CFG_DEFAULT, 0, ANY, NULL, NULL, NO_L4, ANY, 0, NULL},
 };
 
 static void test_l2_cases(void **state)
@@ -238,7 +238,11 @@ static void test_layer_tables(void **state)
 	assert_int_equal(layer_for_ethertype(0x88A8), LAYER_VLAN);
 	assert_int_equal(layer_for_ethertype(0x9100), LAYER_VLAN);
 	assert_int_equal(layer_for_ethertype(0x0806), LAYER_END);
-	assert_int_equal(layer_for_ethertype(0x8847), LAYER_END);
+	assert_int_equal(layer_for_ethertype(0x8847), LAYER_MPLS);
+	assert_int_equal(layer_for_ethertype(0x8848), LAYER_MPLS);
+	assert_int_equal(layer_for_ethertype(0x8864), LAYER_PPPOE);
+	assert_int_equal(layer_for_ethertype(0x8863), LAYER_END); /* PPPoE discovery */
+	assert_int_equal(layer_for_ethertype(0x880B), LAYER_END); /* PPP is GRE's, not Ethernet's */
 	assert_int_equal(layer_for_ipproto(6), LAYER_TCP);
 	assert_int_equal(layer_for_ipproto(17), LAYER_UDP);
 	assert_int_equal(layer_for_ipproto(1), LAYER_ICMP);

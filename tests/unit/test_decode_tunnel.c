@@ -348,7 +348,11 @@ static const struct dcase gre_cases[] = {
      1, 6, "192.0.2.1", NULL, 12345, 80, 1, check_gre_cks},
     {"gre_ipv6", LINKTYPE_ETHERNET, GRE_OUT("004c") "0000 86dd |" IP6_UDP, 0, true, CFG_DEFAULT, 1,
      17, "2001:db8::1", NULL, 54321, 53, 1, check_gre_nokey},
-    {"gre_pptp_version1", LINKTYPE_ETHERNET, GRE_OUT("0022") "3001 880b 0004 0000 00000001 ff03",
+    /* Enhanced GRE (PPTP) decodes (test_decode_more.c); here its PPP payload is cut. */
+    {"gre_pptp_version1_cut", LINKTYPE_ETHERNET,
+     GRE_OUT("0022") "3001 880b 0004 0000 00000001 ff03", A(TRUNC_PAYLOAD) | A(TRUNC_LINK), true,
+     CFG_DEFAULT, 0, ANY, NULL, NULL, NO_L4, ANY, 1, check_raw_inner},
+    {"gre_version7", LINKTYPE_ETHERNET, GRE_OUT("003c") "2007 0800 00001234 |" IP4_UDP,
      A(GRE_BAD_VERSION), false, CFG_DEFAULT, 1, 47, "10.0.0.1", NULL, NO_L4, ANY, 0,
      check_no_tunnel},
     {"gre_routing_present", LINKTYPE_ETHERNET, GRE_OUT("003c") "4000 0800 00000000 |" IP4_UDP,
