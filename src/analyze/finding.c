@@ -32,6 +32,19 @@ struct finding *findings_add(struct finding_list *l)
 	return f;
 }
 
+struct finding *finding_new(struct finding_list *l, enum severity sev, const char *area,
+			    const char *kind, double impact)
+{
+	struct finding *f = findings_add(l);
+	if (!f)
+		return NULL;
+	f->severity = sev;
+	f->impact = impact;
+	snprintf(f->area, sizeof(f->area), "%s", area);
+	snprintf(f->kind, sizeof(f->kind), "%s", kind);
+	return f;
+}
+
 void finding_fact(struct finding *f, const char *name, double value, const char *unit)
 {
 	if (f->nfacts == FINDING_MAX_FACTS)

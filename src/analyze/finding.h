@@ -65,6 +65,9 @@ const char *confidence_name(enum confidence c);
 
 /* Append a zeroed finding and return it (NULL on out of memory). */
 struct finding *findings_add(struct finding_list *l);
+/* Append a finding with its severity, area, kind and impact set (NULL on out of memory). */
+struct finding *finding_new(struct finding_list *l, enum severity sev, const char *area,
+			    const char *kind, double impact);
 void finding_fact(struct finding *f, const char *name, double value, const char *unit);
 void finding_frame(struct finding *f, uint64_t frame);
 /* Severity first, then impact, then kind and where for a stable order. */

@@ -16,16 +16,13 @@ static void truncation(const struct session *s, struct finding_list *out)
 {
 	if (!s->truncated || s->kind == TUN_NONE)
 		return;
-	struct finding *f = findings_add(out);
+	double share = (double)s->truncated / (double)s->packets;
+	struct finding *f = finding_new(out, share > 0.5 ? SEV_MEDIUM : SEV_LOW, "mirror",
+					"mirror.truncation", (double)s->truncated);
 	if (!f)
 		return;
 	char label[160];
 	session_label(s, label, sizeof(label));
-	double share = (double)s->truncated / (double)s->packets;
-	f->severity = share > 0.5 ? SEV_MEDIUM : SEV_LOW;
-	f->impact = (double)s->truncated;
-	snprintf(f->area, sizeof(f->area), "mirror");
-	snprintf(f->kind, sizeof(f->kind), "mirror.truncation");
 	snprintf(f->title, sizeof(f->title),
 		 "Mirror session %s delivers truncated copies: %.1f%% of packets cut short", label,
 		 share * 100);
@@ -66,13 +63,9 @@ static void two_points(const struct session_table *sessions, const struct dedup_
 	session_label(&sessions->v[x->first_session], a, sizeof(a));
 	session_label(&sessions->v[x->second_session], b, sizeof(b));
 	double mean_ms = (double)x->delay_sum_ns / (double)x->copies / 1e6;
-	struct finding *f = findings_add(out);
+	struct finding *f = finding_new(out, SEV_INFO, "mirror", "mirror.two_vantage_points", (double)x->copies);
 	if (!f)
 		return;
-	f->severity = SEV_INFO;
-	f->impact = (double)x->copies;
-	snprintf(f->area, sizeof(f->area), "mirror");
-	snprintf(f->kind, sizeof(f->kind), "mirror.two_vantage_points");
 	snprintf(f->title, sizeof(f->title),
 		 "%llu packets were mirrored twice (sessions %s and %s): analysed once",
 		 (unsigned long long)x->copies, a, b);
@@ -95,13 +88,9 @@ static void two_points(const struct session_table *sessions, const struct dedup_
 	f->confidence = CONF_HIGH;
 	if (!x->dscp_changed)
 		return;
-	struct finding *g = findings_add(out);
+	struct finding *g = finding_new(out, SEV_LOW, "qos", "qos.dscp_remarked", (double)x->dscp_changed);
 	if (!g)
 		return;
-	g->severity = SEV_LOW;
-	g->impact = (double)x->dscp_changed;
-	snprintf(g->area, sizeof(g->area), "qos");
-	snprintf(g->kind, sizeof(g->kind), "qos.dscp_remarked");
 	snprintf(g->title, sizeof(g->title),
 		 "DSCP is re-marked between two mirror points (%u -> %u) on %llu packets",
 		 x->dscp_first, x->dscp_second, (unsigned long long)x->dscp_changed);
@@ -138,13 +127,10 @@ void mirror_findings(const struct session_table *sessions, const struct decode_s
 			top = a;
 	}
 	if (malformed) {
-		struct finding *f = findings_add(out);
+		struct finding *f = finding_new(out, SEV_INFO, "mirror", "decode.malformed",
+						(double)malformed);
 		if (!f)
 			return;
-		f->severity = SEV_INFO;
-		f->impact = (double)malformed;
-		snprintf(f->area, sizeof(f->area), "mirror");
-		snprintf(f->kind, sizeof(f->kind), "decode.malformed");
 		snprintf(f->title, sizeof(f->title),
 			 "%llu malformed packets (most often: %s)", (unsigned long long)malformed,
 			 anomaly_name((enum anomaly)top));

@@ -89,13 +89,9 @@ static void retransmissions(const struct service *s, int d, const char *label,
 	double rate = (double)rtx / (double)segs;
 	if (rate < RTX_RATE_LOW)
 		return;
-	struct finding *f = findings_add(out);
+	struct finding *f = finding_new(out, rate >= RTX_RATE_HIGH ? SEV_HIGH : rate >= RTX_RATE_MEDIUM ? SEV_MEDIUM : SEV_LOW, "tcp", "tcp.retransmissions", (double)rtx);
 	if (!f)
 		return;
-	f->severity = rate >= RTX_RATE_HIGH ? SEV_HIGH : rate >= RTX_RATE_MEDIUM ? SEV_MEDIUM : SEV_LOW;
-	f->impact = (double)rtx;
-	snprintf(f->area, sizeof(f->area), "tcp");
-	snprintf(f->kind, sizeof(f->kind), "tcp.retransmissions");
 	snprintf(f->title, sizeof(f->title), "%.1f%% of TCP data segments %s %s are retransmitted",
 		 rate * 100, d ? "from" : "to", label);
 	snprintf(f->where, sizeof(f->where), "%s (%s -> %s)", label, d ? "server" : "clients",
@@ -153,13 +149,9 @@ static void blackhole(const struct service *s, int d, const char *label,
 	const struct ip_addr *sender = d ? &s->addr : NULL;
 	uint32_t mtu = 0;
 	uint64_t nicmp = sender ? icmp_for(icmp, sender, &mtu) : 0;
-	struct finding *f = findings_add(out);
+	struct finding *f = finding_new(out, nicmp ? SEV_MEDIUM : SEV_CRITICAL, "mtu", nicmp ? "mtu.pmtud_slow" : "mtu.pmtu_blackhole", (double)s->big_rtx[d] * 10);
 	if (!f)
 		return;
-	f->severity = nicmp ? SEV_MEDIUM : SEV_CRITICAL;
-	f->impact = (double)s->big_rtx[d] * 10;
-	snprintf(f->area, sizeof(f->area), "mtu");
-	snprintf(f->kind, sizeof(f->kind), nicmp ? "mtu.pmtud_slow" : "mtu.pmtu_blackhole");
 	if (nicmp)
 		snprintf(f->title, sizeof(f->title),
 			 "Large segments %s %s are lost until path MTU discovery shrinks them "
@@ -218,14 +210,11 @@ static void blackhole(const struct service *s, int d, const char *label,
 static void unanswered(const struct service *s, const char *label, struct finding_list *out)
 {
 	if (s->s0 >= S0_MIN || (s->s0 && s->s0 == s->flows)) {
-		struct finding *f = findings_add(out);
+		double share = (double)s->s0 / (double)s->flows;
+		struct finding *f = finding_new(out, share >= 0.5 ? SEV_HIGH : SEV_MEDIUM, "tcp",
+						"tcp.handshake_unanswered", (double)s->s0);
 		if (!f)
 			return;
-		double share = (double)s->s0 / (double)s->flows;
-		f->severity = share >= 0.5 ? SEV_HIGH : SEV_MEDIUM;
-		f->impact = (double)s->s0;
-		snprintf(f->area, sizeof(f->area), "tcp");
-		snprintf(f->kind, sizeof(f->kind), "tcp.handshake_unanswered");
 		snprintf(f->title, sizeof(f->title),
 			 "%llu connection attempts to %s got no answer (SYN without SYN-ACK)",
 			 (unsigned long long)s->s0, label);
@@ -250,13 +239,10 @@ static void unanswered(const struct service *s, const char *label, struct findin
 			 "inbound rule hides SYN-ACKs");
 	}
 	if (s->rejected >= S0_MIN) {
-		struct finding *f = findings_add(out);
+		struct finding *f = finding_new(out, SEV_MEDIUM, "tcp", "tcp.connection_refused",
+						(double)s->rejected);
 		if (!f)
 			return;
-		f->severity = SEV_MEDIUM;
-		f->impact = (double)s->rejected;
-		snprintf(f->area, sizeof(f->area), "tcp");
-		snprintf(f->kind, sizeof(f->kind), "tcp.connection_refused");
 		snprintf(f->title, sizeof(f->title), "%llu connections to %s were refused (RST)",
 			 (unsigned long long)s->rejected, label);
 		snprintf(f->where, sizeof(f->where), "%s", label);
@@ -278,13 +264,9 @@ static void zero_window(const struct service *s, const char *label, struct findi
 	uint64_t zw = s->flag[TA_ZERO_WINDOW];
 	if (!zw)
 		return;
-	struct finding *f = findings_add(out);
+	struct finding *f = finding_new(out, zw >= 10 ? SEV_MEDIUM : SEV_LOW, "tcp", "tcp.zero_window", (double)zw);
 	if (!f)
 		return;
-	f->severity = zw >= 10 ? SEV_MEDIUM : SEV_LOW;
-	f->impact = (double)zw;
-	snprintf(f->area, sizeof(f->area), "tcp");
-	snprintf(f->kind, sizeof(f->kind), "tcp.zero_window");
 	snprintf(f->title, sizeof(f->title),
 		 "A receiver closed its TCP window %llu times on %s (receiver-limited)",
 		 (unsigned long long)zw, label);
@@ -318,13 +300,9 @@ static void rtt_inflation(const struct service *s, const char *label, struct fin
 	double p95_ms = (double)s->rtt_p95_max_ns / 1e6;
 	if (p95_ms < RTT_INFLATION_MIN_MS || p95_ms < RTT_INFLATION * irtt_ms)
 		return;
-	struct finding *f = findings_add(out);
+	struct finding *f = finding_new(out, SEV_MEDIUM, "tcp", "tcp.rtt_inflation", p95_ms);
 	if (!f)
 		return;
-	f->severity = SEV_MEDIUM;
-	f->impact = p95_ms;
-	snprintf(f->area, sizeof(f->area), "tcp");
-	snprintf(f->kind, sizeof(f->kind), "tcp.rtt_inflation");
 	snprintf(f->title, sizeof(f->title),
 		 "Round-trip time to %s grows from %.1f ms (handshake) to %.1f ms (p95) under load",
 		 label, irtt_ms, p95_ms);
@@ -374,13 +352,10 @@ void tcp_findings(struct service_table *t, const struct icmp_seen *icmp, struct 
 		}
 	}
 	if (ack_lost) {
-		struct finding *f = findings_add(out);
+		struct finding *f = finding_new(out, SEV_LOW, "mirror", "mirror.capture_loss",
+						(double)ack_lost);
 		if (!f)
 			return;
-		f->severity = SEV_LOW;
-		f->impact = (double)ack_lost;
-		snprintf(f->area, sizeof(f->area), "mirror");
-		snprintf(f->kind, sizeof(f->kind), "mirror.capture_loss");
 		snprintf(f->title, sizeof(f->title),
 			 "The mirror missed %llu TCP segments that the receivers acknowledged "
 			 "(capture loss, not network loss)",

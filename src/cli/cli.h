@@ -66,6 +66,9 @@ int cli_table_option(int opt, const char *arg, struct pipeline_cfg *cfg);
 		"dedup-same-session", no_argument, 0, CLI_OPT_DEDUP_SAME                           \
 	}
 
+/* Either of the above: 1 handled, 0 not one of them, -1 bad value (message printed). */
+int cli_common_option(int opt, const char *arg, struct pipeline_cfg *cfg);
+
 /* Parse an unsigned number in [min, max]; false (message printed naming `what`) if not. */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out);
 

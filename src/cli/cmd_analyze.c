@@ -156,9 +156,7 @@ int cmd_analyze(int argc, char **argv)
 	int c, rc = EXIT_OK;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jo:h", opts, NULL)) != -1) {
-		int r = cli_decode_option(c, optarg, &cfg.decode);
-		if (!r)
-			r = cli_table_option(c, optarg, &cfg);
+		int r = cli_common_option(c, optarg, &cfg);
 		if (r < 0)
 			goto usage;
 		if (r > 0)

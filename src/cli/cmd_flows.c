@@ -74,9 +74,7 @@ int cmd_flows(int argc, char **argv)
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jo:th", opts, NULL)) != -1) {
-		int r = cli_decode_option(c, optarg, &cfg.decode);
-		if (!r)
-			r = cli_table_option(c, optarg, &cfg);
+		int r = cli_common_option(c, optarg, &cfg);
 		if (r < 0)
 			goto usage;
 		if (r > 0)

@@ -156,3 +156,9 @@ int cli_table_option(int c, const char *arg, struct pipeline_cfg *cfg)
 	}
 	return 0;
 }
+
+int cli_common_option(int opt, const char *arg, struct pipeline_cfg *cfg)
+{
+	int r = cli_decode_option(opt, arg, &cfg->decode);
+	return r ? r : cli_table_option(opt, arg, cfg);
+}
