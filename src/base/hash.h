@@ -22,18 +22,20 @@ static inline uint64_t hash_mix64(uint64_t x)
 static inline uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
 {
 	const uint8_t *p = data;
+	/* one multiply and rotate per word, a full avalanche once at the end */
 	uint64_t h = seed ^ (n * UINT64_C(0x9e3779b97f4a7c15));
 	while (n >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
-		h = hash_mix64(h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+		h = (h ^ (w * UINT64_C(0xc2b2ae3d27d4eb4f))) * UINT64_C(0x9e3779b97f4a7c15);
+		h = h << 31 | h >> 33;
 		p += 8;
 		n -= 8;
 	}
 	if (n) {
 		uint64_t w = 0;
 		memcpy(&w, p, n);
-		h = hash_mix64(h ^ w);
+		h ^= w * UINT64_C(0xc2b2ae3d27d4eb4f);
 	}
 	return hash_mix64(h);
 }

@@ -81,6 +81,7 @@ struct flow {
 	uint32_t hnext;           /* hash chain */
 	uint32_t lprev, lnext;    /* activity list (oldest first) */
 	uint8_t list;             /* which activity list */
+	int64_t listed_ns;        /* when it last moved to its list's tail */
 	bool live;
 };
 
@@ -89,6 +90,7 @@ struct flow_table_cfg {
 	int64_t tcp_idle_ns;       /* default 300 s */
 	int64_t other_idle_ns;     /* UDP, ICMP, others: default 60 s */
 	int64_t active_ns;         /* 0 = never (default): offline analysis keeps whole flows */
+	int64_t closed_ns;         /* TCP flows closed by FIN both ways or RST: default 30 s */
 };
 
 void flow_table_cfg_default(struct flow_table_cfg *cfg);

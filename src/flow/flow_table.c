@@ -1,9 +1,13 @@
 /* flow_table.c - the bounded flow table: chained hash over a chunked pool, two activity lists.
  *
  * Flows live in fixed-size chunks (pointers stay put while a flow lives); a free list recycles
- * slots.  Each live flow is on one of two activity lists, oldest activity first: TCP flows and
+ * slots.  Each live flow is on one of three activity lists, oldest activity first: open TCP
+ * flows, TCP flows closed by FIN both ways or RST (kept 30 s for late packets), and
  * all others, because their idle timeouts differ.  Expiry looks only at list heads, so it is
- * O(1) amortised per packet.  When the table is full the least recently active flow is evicted.
+ * O(1) amortised per packet.  A flow moves to its list's tail at most every LIST_MOVE_NS of
+ * capture time: idle timeouts are that coarse, and a busy flow does not touch its list
+ * neighbours' memory on every packet.  When the table is full the least recently active flow
+ * is evicted.
  */
 #include "flow.h"
 
@@ -18,6 +22,9 @@
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
 #define LIST_TCP 0
 #define LIST_OTHER 1
+#define LIST_CLOSED 2
+#define NLISTS 3
+#define LIST_MOVE_NS (INT64_C(250) * 1000000)
 
 struct flow_table {
 	struct flow_table_cfg cfg;
@@ -30,7 +37,7 @@ struct flow_table {
 	uint32_t *buckets;
 	uint64_t bucket_mask;
 	uint64_t seed;
-	uint32_t head[2], tail[2];
+	uint32_t head[NLISTS], tail[NLISTS];
 	int64_t now_ns;
 	uint64_t next_id;
 	struct frag_ports frags;
@@ -93,6 +100,7 @@ void flow_table_cfg_default(struct flow_table_cfg *cfg)
 	cfg->tcp_idle_ns = INT64_C(300) * 1000000000;
 	cfg->other_idle_ns = INT64_C(60) * 1000000000;
 	cfg->active_ns = 0;
+	cfg->closed_ns = INT64_C(30) * 1000000000;
 }
 
 static void copy_addr(uint8_t dst[16], const struct ip_addr *a)
@@ -162,7 +170,8 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn 
 	t->bucket_mask = nb - 1;
 	t->seed = hash_mix64((uint64_t)(uintptr_t)t ^ UINT64_C(0x5bd1e9955bd1e995));
 	t->free_head = NIL;
-	t->head[0] = t->head[1] = t->tail[0] = t->tail[1] = NIL;
+	for (int l = 0; l < NLISTS; l++)
+		t->head[l] = t->tail[l] = NIL;
 	return t;
 }
 
@@ -249,8 +258,8 @@ static int64_t flow_last_ns(const struct flow *f)
 
 static void expire_idle(struct flow_table *t)
 {
-	const int64_t idle[2] = {t->cfg.tcp_idle_ns, t->cfg.other_idle_ns};
-	for (int l = 0; l < 2; l++) {
+	const int64_t idle[NLISTS] = {t->cfg.tcp_idle_ns, t->cfg.other_idle_ns, t->cfg.closed_ns};
+	for (int l = 0; l < NLISTS; l++) {
 		while (t->head[l] != NIL) {
 			uint32_t i = t->head[l];
 			if (t->now_ns - flow_last_ns(slot(t, i)) <= idle[l])
@@ -279,14 +288,13 @@ static uint32_t alloc_slot(struct flow_table *t)
 		}
 		return t->nslots++;
 	}
-	/* Full: evict the least recently active flow of either list. */
-	uint32_t h0 = t->head[0], h1 = t->head[1], victim;
-	if (h0 == NIL)
-		victim = h1;
-	else if (h1 == NIL)
-		victim = h0;
-	else
-		victim = flow_last_ns(slot(t, h0)) <= flow_last_ns(slot(t, h1)) ? h0 : h1;
+	/* Full: evict the least recently active flow of any list (closed ones first). */
+	uint32_t victim = t->head[LIST_CLOSED];
+	for (int l = 0; victim == NIL && l < NLISTS; l++)
+		if (t->head[l] != NIL &&
+		    (victim == NIL || flow_last_ns(slot(t, t->head[l])) <
+					      flow_last_ns(slot(t, victim))))
+			victim = t->head[l];
 	if (victim == NIL)
 		return NIL;
 	end_flow(t, victim, FLOW_END_EVICTED);
@@ -325,6 +333,7 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, cons
 		f->session = *tun;
 	f->ntun = p->ntun;
 	f->list = p->proto == IPPROTO_NUM_TCP ? LIST_TCP : LIST_OTHER;
+	f->listed_ns = p->ts_ns;
 	f->live = true;
 	f->lprev = f->lnext = NIL;
 	list_append(t, i);
@@ -373,8 +382,12 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 		if (i == NIL)
 			return NULL;
 	} else {
-		list_unlink(t, i);
-		list_append(t, i);
+		struct flow *g = slot(t, i);
+		if (p->ts_ns - g->listed_ns > LIST_MOVE_NS) {
+			list_unlink(t, i);
+			list_append(t, i);
+			g->listed_ns = p->ts_ns;
+		}
 	}
 	struct flow *f = slot(t, i);
 	int d = (ab == f->a_is_src) ? 0 : 1;
@@ -390,8 +403,17 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 		fd->first_payload_ns = p->ts_ns;
 	if (p->truncated)
 		fd->truncated++;
-	if (p->has_l4 && p->proto == IPPROTO_NUM_TCP)
+	if (p->has_l4 && p->proto == IPPROTO_NUM_TCP) {
 		fd->tcp_flags |= p->tcp_flags;
+		uint8_t o = f->dir[0].tcp_flags, r = f->dir[1].tcp_flags;
+		bool closed = ((o | r) & TCP_RST) || ((o & TCP_FIN) && (r & TCP_FIN));
+		if (closed && f->list == LIST_TCP) {
+			list_unlink(t, i);
+			f->list = LIST_CLOSED;
+			list_append(t, i);
+			f->listed_ns = p->ts_ns;
+		}
+	}
 	fd->dscp_seen = p->tos >> 2;
 	if (p->ip_len > fd->max_ip_len)
 		fd->max_ip_len = p->ip_len > UINT16_MAX ? UINT16_MAX : (uint16_t)p->ip_len;
@@ -412,7 +434,7 @@ void flow_table_flush(struct flow_table *t)
 	struct flow **v = malloc(t->st.live * sizeof(*v));
 	size_t n = 0;
 	if (v) {
-		for (int l = 0; l < 2; l++)
+		for (int l = 0; l < NLISTS; l++)
 			for (uint32_t i = t->head[l]; i != NIL; i = slot(t, i)->lnext)
 				v[n++] = slot(t, i);
 		qsort(v, n, sizeof(*v), by_id);
@@ -422,7 +444,7 @@ void flow_table_flush(struct flow_table *t)
 		return;
 	}
 	/* Out of memory for ordering: flush in activity order rather than lose flows. */
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < NLISTS; l++)
 		while (t->head[l] != NIL)
 			end_flow(t, t->head[l], FLOW_END_EOF);
 }
