@@ -136,7 +136,7 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 	decode_stats_count(&pl->st, p);
 	struct session *sess = session_table_packet(&pl->sessions, p);
 	if (pl->flows && sess &&
-	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v))) {
+	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v), pl->sessions.n)) {
 		sess->duplicates++; /* seen at another mirror point already: analysed once */
 		return;
 	}

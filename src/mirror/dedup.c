@@ -27,43 +27,40 @@ void dedup_fini(struct dedup *d)
 	d->slots = NULL;
 }
 
-/* The signature: fields no hop rewrites.  0 means "do not deduplicate". */
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+	h ^= w * UINT64_C(0xc2b2ae3d27d4eb4f);
+	h *= UINT64_C(0x9e3779b97f4a7c15);
+	return h << 29 | h >> 35;
+}
+
+/* The signature: fields no hop rewrites, a few words mixed.  0 means "do not deduplicate". */
 static uint64_t signature(const struct packet *p)
 {
 	if (!p->has_ip)
 		return 0;
-	struct {
-		uint8_t src[16], dst[16];
-		uint32_t ip_len, seq, ack, tsval, tsecr, payload;
-		uint16_t ip_id, sport, dport, window;
-		uint8_t proto, flags, ver, frag;
-		uint16_t frag_offset, pad;
-	} s;
-	memset(&s, 0, sizeof(s));
-	memcpy(s.src, p->src.a, 16);
-	memcpy(s.dst, p->dst.a, 16);
-	s.ip_len = p->ip_len;
-	s.ip_id = p->ip_id;
-	s.proto = p->proto;
-	s.ver = p->ip_ver;
-	s.frag = p->is_fragment;
-	s.frag_offset = p->frag_offset;
-	if (p->has_l4) {
-		s.sport = p->sport;
-		s.dport = p->dport;
+	uint64_t a, b;
+	memcpy(&a, p->src.a, 8);
+	memcpy(&b, p->dst.a, 8);
+	uint64_t h = mix(0x5eed, a ^ (b << 1));
+	if (p->ip_ver == 6) {
+		memcpy(&a, p->src.a + 8, 8);
+		memcpy(&b, p->dst.a + 8, 8);
+		h = mix(h, a ^ (b << 1));
 	}
+	h = mix(h, (uint64_t)p->ip_len << 32 | (uint64_t)p->ip_id << 16 | (uint64_t)p->proto << 8 |
+			   (uint64_t)p->is_fragment);
+	h = mix(h, (uint64_t)p->frag_offset << 32 |
+			   (p->has_l4 ? (uint64_t)p->sport << 16 | p->dport : 0));
 	if (p->has_l4 && p->proto == IPPROTO_NUM_TCP) {
-		s.seq = p->seq;
-		s.ack = p->ack;
-		s.flags = p->tcp_flags;
-		s.window = p->window;
-		s.tsval = p->tsval;
-		s.tsecr = p->tsecr;
+		h = mix(h, (uint64_t)p->seq << 32 | p->ack);
+		h = mix(h, (uint64_t)p->tcp_flags << 48 | (uint64_t)p->window << 32 | p->tsval);
+		h = mix(h, p->tsecr);
 	} else if (p->payload && p->payload_caplen) {
 		uint32_t n = p->payload_caplen < PAYLOAD_SIG_BYTES ? p->payload_caplen : PAYLOAD_SIG_BYTES;
-		s.payload = (uint32_t)hash_bytes(p->payload, n, 0x7a);
+		h = mix(h, hash_bytes(p->payload, n, 0x7a));
 	}
-	return hash_bytes(&s, sizeof(s), 0xd3d) | 1;
+	return hash_mix64(h) | 1;
 }
 
 static struct dedup_pair *pair_for(struct dedup *d, uint32_t a, uint32_t b)
@@ -86,9 +83,9 @@ static struct dedup_pair *pair_for(struct dedup *d, uint32_t a, uint32_t b)
 	return x;
 }
 
-bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session)
+bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uint32_t nsessions)
 {
-	if (!d->cfg.enabled)
+	if (!d->cfg.enabled || (nsessions < 2 && !d->cfg.same_session))
 		return false;
 	uint64_t sig = signature(p);
 	if (!sig)
@@ -135,6 +132,5 @@ bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session)
 	s->session = session;
 	s->ttl = p->ttl;
 	s->tos = p->tos;
-	s->frame = p->frame;
 	return false;
 }

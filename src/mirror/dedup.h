@@ -44,12 +44,11 @@ struct dedup_pair {
 	uint64_t first_frame;                    /* first duplicate frame */
 };
 
-struct dedup_slot {
+struct dedup_slot { /* 24 bytes: the table stays small */
 	uint64_t sig;
 	int64_t ts_ns;
 	uint32_t session;
 	uint8_t ttl, tos;
-	uint64_t frame;
 };
 
 struct dedup {
@@ -63,7 +62,9 @@ struct dedup {
 void dedup_init(struct dedup *d, const struct dedup_cfg *cfg);
 void dedup_fini(struct dedup *d);
 
-/* True when p is a later copy of a packet already seen (then do not analyse it again). */
-bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session);
+/* True when p is a later copy of a packet already seen (then do not analyse it again).
+ * nsessions is how many sessions exist so far: with one, nothing can be a cross-session copy
+ * and nothing is recorded (unless same_session is set). */
+bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uint32_t nsessions);
 
 #endif
