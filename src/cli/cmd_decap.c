@@ -345,7 +345,8 @@ int cmd_decap(int argc, char **argv)
 	pipeline_free(pl);
 	r = pkt_writer_close(d->w);
 	if (d->werr || r) {
-		fprintf(stderr, "vxscope decap: writing %s: %s (%llu frames written)\n", d->out_path,
+		fprintf(stderr, "vxscope decap: writing %s: %s (output incomplete after %llu frames)\n",
+			d->out_path,
 			strerror(-(d->werr ? d->werr : r)), (unsigned long long)d->written);
 		rc = EXIT_OUTPUT;
 	} else {

@@ -46,7 +46,7 @@ static void set_err(struct flowlog_sink *s, int e, const char *what, const char 
 	if (s->err)
 		return;
 	s->err = e;
-	snprintf(s->errmsg, sizeof(s->errmsg), "%s %s: %s", what, path ? path : "output",
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s %s: %s", what, path ? path : "stdout",
 		 strerror(-e));
 }
 
