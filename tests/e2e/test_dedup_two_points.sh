@@ -51,7 +51,7 @@ wait_port srv 8080 || vxs_die "http server did not start"
 for i in 1 2 3 4 5; do
 	nsx cli curl -s -o /dev/null "http://10.97.0.2:8080/engine/pipeline.c" || vxs_die "curl"
 done
-sleep 1
+sleep 1.5 # tcpdump drops what is still in its buffer when interrupted
 kill -INT $(pgrep -f "tcpdump -i mir0 -n -U -w $T/mirror.pcap") $(pgrep -f "tcpdump -i eth0 -n -U -w $T/direct.pcap") 2>/dev/null
 sleep 1
 
