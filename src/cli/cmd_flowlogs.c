@@ -1,4 +1,5 @@
 /* cmd_flowlogs.c - `vxscope flowlogs`: VPC Flow Logs records from mirrored packets. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,21 @@
 
 #include "cli.h"
 #include "engine/flowlog_sink.h"
+#include "output/flow_record.h"
+
+/* --flows FILE: the flow table as JSON lines from the same pass. */
+struct flows_file {
+	struct strbuf b;
+	struct jsonw w;
+};
+
+static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flow_end_reason why)
+{
+	(void)fx;
+	struct flows_file *ff = ctx;
+	flow_record_json(&ff->w, f, why, NULL);
+	(void)jsonw_record_end(&ff->w);
+}
 
 static void flowlogs_usage(FILE *f)
 {
@@ -26,6 +42,8 @@ static void flowlogs_usage(FILE *f)
 	      "      AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD/\n"
 	      "      ACCOUNT_vpcflowlogs_REGION_FLOWLOGID_YYYYMMDDTHHmmZ_HASH.log.gz (5-minute files)\n"
 	      "  --no-header                      no header line\n"
+	      "  --flows FILE                     also write the flow table as JSON lines (as\n"
+	      "                                   `vxscope flows --json`) from the same pass\n"
 	      "  --account-id ID  --region R  --flow-log-id FL  --interface-id ENI\n"
 	      "  --vpc-id V  --subnet-id S  --instance-id I  --az-id AZ\n"
 	      "                                   values for the fields packets cannot tell\n"
@@ -54,6 +72,7 @@ int cmd_flowlogs(int argc, char **argv)
 		O_SUBNET,
 		O_INSTANCE,
 		O_AZ,
+		O_FLOWS,
 	};
 	static const struct option opts[] = {
 		{"log-format", required_argument, 0, O_FORMAT},
@@ -70,6 +89,7 @@ int cmd_flowlogs(int argc, char **argv)
 		{"subnet-id", required_argument, 0, O_SUBNET},
 		{"instance-id", required_argument, 0, O_INSTANCE},
 		{"az-id", required_argument, 0, O_AZ},
+		{"flows", required_argument, 0, O_FLOWS},
 		{"help", no_argument, 0, 'h'},
 		CLI_TABLE_LONGOPTS,
 		CLI_DECODE_LONGOPTS,
@@ -82,6 +102,9 @@ int cmd_flowlogs(int argc, char **argv)
 	char err[512];
 	int c;
 	uint64_t v;
+	const char *flows_path = NULL;
+	FILE *flows_fp = NULL;
+	struct flows_file ff;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:zh", opts, NULL)) != -1) {
 		int r = cli_common_option(c, optarg, &cfg);
@@ -138,6 +161,9 @@ int cmd_flowlogs(int argc, char **argv)
 		case O_INSTANCE:
 			sc.instance_id = optarg;
 			break;
+		case O_FLOWS:
+			flows_path = optarg;
+			break;
 		case O_AZ:
 			sc.az_id = optarg;
 			break;
@@ -162,6 +188,19 @@ int cmd_flowlogs(int argc, char **argv)
 		return EXIT_OUTPUT;
 	}
 	cfg.flowlogs = sink;
+	if (flows_path) {
+		flows_fp = strcmp(flows_path, "-") ? fopen(flows_path, "w") : stdout;
+		if (!flows_fp) {
+			fprintf(stderr, "vxscope flowlogs: cannot create %s: %s\n", flows_path,
+				strerror(errno));
+			(void)flowlog_sink_close(sink, err, sizeof(err));
+			return EXIT_OUTPUT;
+		}
+		strbuf_init(&ff.b, flows_fp);
+		jsonw_init(&ff.w, &ff.b);
+		cfg.hooks.on_flow_end = on_flow_end;
+		cfg.hooks.ctx = &ff;
+	}
 	struct pipeline *pl = pipeline_new(&cfg);
 	if (!pl) {
 		fprintf(stderr, "vxscope flowlogs: out of memory\n");
@@ -181,6 +220,17 @@ int cmd_flowlogs(int argc, char **argv)
 	if (flowlog_sink_close(sink, err, sizeof(err))) {
 		fprintf(stderr, "vxscope flowlogs: %s\n", err);
 		rc = EXIT_OUTPUT;
+	}
+	if (flows_fp) {
+		int wr = strbuf_flush(&ff.b);
+		if (flows_fp != stdout && fclose(flows_fp) != 0 && !wr)
+			wr = -errno;
+		if (wr) {
+			fprintf(stderr, "vxscope flowlogs: writing %s: %s\n", flows_path,
+				strerror(-wr));
+			rc = EXIT_OUTPUT;
+		}
+		strbuf_fini(&ff.b);
 	}
 	return rc;
 usage:

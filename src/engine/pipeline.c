@@ -7,6 +7,8 @@
 #include "engine/flowlog_sink.h"
 #include "engine/tcp_reorder.h"
 
+#define DEDUP_FIRST_PACKETS 4 /* a flow's packets remembered before a twin shows up */
+
 struct pipeline {
 	struct pipeline_cfg cfg;
 	struct flow_table *flows;
@@ -41,6 +43,8 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, void *ctx)
 {
 	struct pipeline *pl = ctx;
 	struct flow_ext *fx = f->ext[0];
+	if (!f->dir[0].packets && !f->dir[1].packets)
+		return; /* made only by copies from another mirror point: not a flow of its own */
 	if (fx && fx->held)
 		tcp_reorder_flush(&pl->reorder, f);
 	if (fx && pl->cfg.flowlogs)
@@ -135,20 +139,28 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 	decode_frame(&pl->cfg.decode, p);
 	decode_stats_count(&pl->st, p);
 	struct session *sess = session_table_packet(&pl->sessions, p);
-	if (pl->flows && sess &&
-	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v), pl->sessions.n)) {
-		sess->duplicates++; /* seen at another mirror point already: analysed once */
-		return;
-	}
 
 	struct flow *f = NULL;
 	int dir = 0;
 	struct tcp_pkt_analysis ta, *tap = NULL;
 	if (pl->flows && p->has_ip) {
-		f = flow_table_packet(pl->flows, p, &dir);
+		f = flow_table_find(pl->flows, p, &dir);
 		if (!f)
 			pl->st.flow_alloc_failures++;
 	}
+	/* A copy of a packet already seen at another mirror point is counted against its
+	 * session and analysed no further.  Only flows whose 5-tuple is live in another session
+	 * can hold such copies, and a flow's first packets, before its twin exists, must be
+	 * remembered: every other packet skips the check (it costs a cache miss). */
+	if (f && sess && pl->cfg.dedup.enabled &&
+	    (flow_table_has_twin(pl->flows, f) ||
+	     f->dir[0].packets + f->dir[1].packets < DEDUP_FIRST_PACKETS) &&
+	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v), pl->sessions.n)) {
+		sess->duplicates++;
+		return;
+	}
+	if (f)
+		flow_table_count(pl->flows, f, dir, p);
 	if (f) {
 		struct flow_ext *fx = f->ext[0];
 		if (!fx) {

@@ -81,6 +81,9 @@ struct flow {
 	uint32_t hnext;           /* hash chain */
 	uint32_t lprev, lnext;    /* activity list (oldest first) */
 	uint8_t list;             /* which activity list */
+	uint32_t idx;             /* own slot */
+	uint32_t twin_slot;       /* counter of live flows with this 5-tuple in any session */
+	int64_t created_ns;
 	int64_t listed_ns;        /* when it last moved to its list's tail */
 	bool live;
 };
@@ -114,10 +117,17 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn 
 void flow_table_flush(struct flow_table *t);
 void flow_table_free(struct flow_table *t);
 
-/* Find or create the flow of p (key from flow_key_build, with later IP fragments given their datagram's ports), update its counters, expire
- * idle flows as p's time passes, and return it with *dir = 0 (originator -> responder) or 1.
- * NULL for packets that are no flow (no IP layer) or when memory runs out (counted). */
+/* Find or create the flow of p (key from flow_key_build, with later IP fragments given their
+ * datagram's ports), update its counters, expire idle flows as p's time passes, and return it
+ * with *dir = 0 (originator -> responder) or 1.  NULL for packets that are no flow (no IP
+ * layer) or when memory runs out (counted).  The same as flow_table_find + flow_table_count. */
 struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int *dir);
+/* The two halves, for a caller that decides in between whether p counts (mirror dedup). */
+struct flow *flow_table_find(struct flow_table *t, const struct packet *p, int *dir);
+void flow_table_count(struct flow_table *t, struct flow *f, int dir, const struct packet *p);
+/* Is the same inner 5-tuple live in another session too (an approximate count: a hash
+ * collision can say yes, never no)? */
+bool flow_table_has_twin(const struct flow_table *t, const struct flow *f);
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
 

@@ -41,8 +41,11 @@ struct flow_table {
 	int64_t now_ns;
 	uint64_t next_id;
 	struct frag_ports frags;
+	uint8_t *twins; /* TWIN_SLOTS saturating counters of live flows per session-less 5-tuple */
 	struct flow_table_stats st;
 };
+
+#define TWIN_SLOTS (1u << 20)
 
 static const char *const end_names[] = {
 	[FLOW_END_EOF] = "eof",
@@ -166,6 +169,11 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn 
 		flow_table_free(t);
 		return NULL;
 	}
+	t->twins = calloc(TWIN_SLOTS, 1);
+	if (!t->twins) {
+		flow_table_free(t);
+		return NULL;
+	}
 	memset(t->buckets, 0xff, nb * sizeof(uint32_t));
 	t->bucket_mask = nb - 1;
 	t->seed = hash_mix64((uint64_t)(uintptr_t)t ^ UINT64_C(0x5bd1e9955bd1e995));
@@ -207,16 +215,6 @@ static void list_append(struct flow_table *t, uint32_t i)
 	t->tail[l] = i;
 }
 
-static uint32_t slot_index(const struct flow_table *t, const struct flow *f)
-{
-	for (uint32_t c = 0; c < t->nchunks; c++) {
-		const struct flow *base = t->chunks[c];
-		if (f >= base && f < base + CHUNK_SIZE)
-			return c << CHUNK_SHIFT | (uint32_t)(f - base);
-	}
-	return NIL;
-}
-
 /* Unlink flow i from its bucket, the activity list, report it, and free its slot. */
 static void end_flow(struct flow_table *t, uint32_t i, enum flow_end_reason why)
 {
@@ -243,6 +241,8 @@ static void end_flow(struct flow_table *t, uint32_t i, enum flow_end_reason why)
 	}
 	if (t->on_end)
 		t->on_end(f, why, t->ctx);
+	if (t->twins[f->twin_slot] < UINT8_MAX)
+		t->twins[f->twin_slot]--;
 	f->live = false;
 	f->hnext = t->free_head;
 	t->free_head = i;
@@ -334,6 +334,16 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, cons
 	f->ntun = p->ntun;
 	f->list = p->proto == IPPROTO_NUM_TCP ? LIST_TCP : LIST_OTHER;
 	f->listed_ns = p->ts_ns;
+	f->created_ns = p->ts_ns;
+	f->idx = i;
+	struct flow_key bare = *k; /* the 5-tuple without session and VLAN */
+	bare.sess_kind = bare.sess_family = 0;
+	bare.sess_id = 0;
+	memset(bare.sess_src, 0, sizeof(bare.sess_src));
+	bare.vlan = 0;
+	f->twin_slot = (uint32_t)(hash_bytes(&bare, sizeof(bare), 0x7714) & (TWIN_SLOTS - 1));
+	if (t->twins[f->twin_slot] < UINT8_MAX)
+		t->twins[f->twin_slot]++;
 	f->live = true;
 	f->lprev = f->lnext = NIL;
 	list_append(t, i);
@@ -346,7 +356,20 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, cons
 	return i;
 }
 
+bool flow_table_has_twin(const struct flow_table *t, const struct flow *f)
+{
+	return t->twins[f->twin_slot] >= 2;
+}
+
 struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int *dir)
+{
+	struct flow *f = flow_table_find(t, p, dir);
+	if (f)
+		flow_table_count(t, f, *dir, p);
+	return f;
+}
+
+struct flow *flow_table_find(struct flow_table *t, const struct packet *p, int *dir)
 {
 	struct flow_key k;
 	bool ab;
@@ -390,7 +413,13 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 		}
 	}
 	struct flow *f = slot(t, i);
-	int d = (ab == f->a_is_src) ? 0 : 1;
+	*dir = (ab == f->a_is_src) ? 0 : 1;
+	return f;
+}
+
+void flow_table_count(struct flow_table *t, struct flow *f, int d, const struct packet *p)
+{
+	uint32_t i = f->idx;
 	struct flow_dir *fd = &f->dir[d];
 	if (!fd->packets)
 		fd->first_ns = p->ts_ns;
@@ -417,8 +446,6 @@ struct flow *flow_table_packet(struct flow_table *t, const struct packet *p, int
 	fd->dscp_seen = p->tos >> 2;
 	if (p->ip_len > fd->max_ip_len)
 		fd->max_ip_len = p->ip_len > UINT16_MAX ? UINT16_MAX : (uint16_t)p->ip_len;
-	*dir = d;
-	return f;
 }
 
 static int by_id(const void *a, const void *b)
@@ -439,7 +466,7 @@ void flow_table_flush(struct flow_table *t)
 				v[n++] = slot(t, i);
 		qsort(v, n, sizeof(*v), by_id);
 		for (size_t j = 0; j < n; j++)
-			end_flow(t, slot_index(t, v[j]), FLOW_END_EOF);
+			end_flow(t, v[j]->idx, FLOW_END_EOF);
 		free(v);
 		return;
 	}
@@ -457,6 +484,7 @@ void flow_table_free(struct flow_table *t)
 		free(t->chunks[c]);
 	free(t->chunks);
 	free(t->buckets);
+	free(t->twins);
 	frag_ports_free(&t->frags);
 	free(t);
 }

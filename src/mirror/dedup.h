@@ -13,6 +13,10 @@
  * By default only copies from a *different* session count as duplicates: within one session
  * an identical packet may be a real retransmission (IPv6 has no IP ID).  `same_session`
  * also folds copies within one session (a host mirrored on two interfaces into one VNI).
+ *
+ * The pipeline asks only for packets of flows whose 5-tuple is live in another session (and a
+ * flow's first packets, before such a twin exists): a copy that arrives before its flow's
+ * twin and after the flow's first packets is missed and counted twice.
  */
 #ifndef VXS_MIRROR_DEDUP_H
 #define VXS_MIRROR_DEDUP_H
