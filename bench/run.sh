@@ -129,14 +129,15 @@ measure() { # KEY PACKETS CMD... : run CMD under GNU time, stdout discarded
 	echo "$key|$shown|$n|${CPU[$key]}|$m" >>"$ROWS"
 }
 
-vx() { # KEY FILE PACKETS SUBCOMMAND : a vxscope row, or "not available"
+vx() { # KEY FILE PACKETS SUBCOMMAND [ARGS...] : a vxscope row, or "not available"
 	local key=$1 file=$2 n=$3 cmd=$4
+	shift 4
 	if [ ! -x "$VXSCOPE" ]; then
 		say "vxscope $cmd: not available (no $VXSCOPE)"
 		echo "$key|vxscope $cmd ${file##*/}|$n|-|-" >>"$ROWS"
 		return
 	fi
-	measure "$key" "$n" "$VXSCOPE" "$cmd" "$file" ||
+	measure "$key" "$n" "$VXSCOPE" "$cmd" "$@" "$file" ||
 		say "vxscope $cmd: not available"
 }
 
@@ -154,6 +155,8 @@ measure tcptrace "$PACKETS" tcptrace -n -l "$P"
 measure ndpiReader "$PACKETS" ndpiReader -q -i "$P"
 vx vxscope-flows "$F" "$PACKETS" flows
 vx vxscope-flowlogs "$F" "$PACKETS" flowlogs
+# one pass writing both the flow table and the flow logs
+vx vxscope-one-pass "$F" "$PACKETS" flowlogs --flows /dev/null
 vx vxscope-analyze "$F" "$PACKETS" analyze
 if [ -n "$SNAP_FILE" ]; then
 	measure tcpdump-snap "$PACKETS" tcpdump -nn -r "$SNAP_FILE" -w /dev/null
@@ -191,15 +194,15 @@ ratio() { # NAME GOAL NUM_KEYS DEN_KEYS (keys separated by +)
 }
 say ""
 say "ratios (CPU per packet; a row on another packet count is scaled to per-packet):"
-ratio "vxscope (flows + flowlogs) CPU / tcpdump copy CPU" "<= 1" \
-	vxscope-flows+vxscope-flowlogs tcpdump
-ratio "vxscope (flows + flowlogs) CPU / softflowd CPU" "< 1" \
-	vxscope-flows+vxscope-flowlogs softflowd
+ratio "vxscope flows + flow logs (one pass) CPU / tcpdump copy CPU" "<= 1" \
+	vxscope-one-pass tcpdump
+ratio "vxscope flows + flow logs (one pass) CPU / softflowd CPU" "< 1" \
+	vxscope-one-pass softflowd
 ratio "tshark -Y tcp.analysis.retransmission CPU / vxscope analyze" ">= 50" \
 	tshark vxscope-analyze
 ratio "tcptrace -l CPU / vxscope analyze CPU" "> 1" tcptrace vxscope-analyze
 max=0
-for k in vxscope-flows vxscope-flowlogs vxscope-analyze; do
+for k in vxscope-flows vxscope-flowlogs vxscope-one-pass vxscope-analyze; do
 	[ -n "${RSS[$k]:-}" ] && [ "${RSS[$k]}" -gt "$max" ] && max=${RSS[$k]}
 done
 if [ "$max" -gt 0 ]; then
