@@ -7,14 +7,20 @@
 #include <unistd.h>
 
 #include "analyze/mirror_findings.h"
+#include "app/app.h"
 #include "analyze/services.h"
 #include "analyze/tcp_findings.h"
+#include "analyze/timeseries.h"
 #include "cli.h"
 #include "output/flow_record.h"
 #include "report/report.h"
 
 struct analyze {
 	struct service_table *services;
+	struct app_analyzer *app; /* HTTP, DNS */
+	FILE *app_fp;             /* --app-records FILE */
+	struct strbuf app_buf;
+	struct jsonw app_w;
 	struct icmp_seen icmp;
 	uint64_t tcp_flags[TA_COUNT];
 	uint64_t tcp_packets;
@@ -27,6 +33,8 @@ struct analyze {
 	FILE *flows_fp;
 	struct strbuf flow_buf;
 	struct jsonw flow_w;
+	/* --html FILE */
+	struct timeseries *ts;
 };
 
 static void analyze_usage(FILE *f)
@@ -44,6 +52,10 @@ static void analyze_usage(FILE *f)
 	      "      --packets          instead of the report: one JSON line per TCP packet with\n"
 	      "                         Wireshark's tcp.analysis flags ({\"frame\":N,\"flags\":[...]})\n"
 	      "      --flows FILE       also write one JSON line per flow, with TCP health\n"
+	      "      --app-records FILE also write one JSON line per HTTP transaction and DNS query\n"
+	      "      --html FILE        also write the report as one self-contained HTML page:\n"
+	      "                         findings with evidence, charts over time, RTT per\n"
+	      "                         server, top talkers, sortable tables (no network use)\n"
 	      "      --color / --no-color   ANSI colours (default: when stdout is a terminal)\n"
 	      "      --max-flows N  --tcp-idle S  --idle S  --active-timeout S   flow table bounds\n"
 	      "      --no-dedup         analyse copies of one packet seen at two mirror points\n"
@@ -69,8 +81,12 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	(void)dir;
 	(void)ta;
 	struct analyze *a = ctx;
+	if (a->ts)
+		timeseries_packet(a->ts, p);
 	if (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
 		icmp_seen_packet(&a->icmp, p);
+	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
+		app_packet(a->app, p, f, dir);
 }
 
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
@@ -80,6 +96,8 @@ static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 	a->tcp_packets++;
 	for (uint32_t m = ta->flags; m; m &= m - 1)
 		a->tcp_flags[__builtin_ctz(m)]++;
+	if (a->ts)
+		timeseries_tcp(a->ts, p, f, dir, ta);
 	if (!a->packets)
 		return;
 	struct jsonw *w = &a->pkt_w;
@@ -114,6 +132,7 @@ static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flow_end_reason why)
 {
 	struct analyze *a = ctx;
+	app_flow_end(a->app, f);
 	a->flows_by_proto[f->proto == IPPROTO_NUM_TCP ? 0 : f->proto == IPPROTO_NUM_UDP ? 1 : 2]++;
 	struct tcp_health h, *hp = NULL;
 	if (fx && fx->tcp) {
@@ -128,14 +147,32 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 	}
 }
 
+/* Write the HTML report to fp and close it; 0, or -errno after printing what failed. */
+static int write_html(FILE *fp, const char *path, const struct report *r,
+		      const struct timeseries *ts)
+{
+	struct strbuf b;
+	strbuf_init(&b, fp);
+	report_html(&b, r, ts);
+	int err = strbuf_flush(&b);
+	strbuf_fini(&b);
+	if (fclose(fp) != 0 && !err)
+		err = -errno;
+	if (err)
+		fprintf(stderr, "vxscope analyze: writing %s: %s\n", path, strerror(-err));
+	return err;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
-	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR, O_REORDER };
+	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR, O_REORDER, O_HTML, O_APPREC };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, 'j'},
 		{"output", required_argument, 0, 'o'},
 		{"packets", no_argument, 0, O_PACKETS},
 		{"flows", required_argument, 0, O_FLOWS},
+		{"html", required_argument, 0, O_HTML},
+		{"app-records", required_argument, 0, O_APPREC},
 		{"color", no_argument, 0, O_COLOR},
 		{"no-color", no_argument, 0, O_NOCOLOR},
 		{"reorder-window", required_argument, 0, O_REORDER},
@@ -152,7 +189,8 @@ int cmd_analyze(int argc, char **argv)
 		return EXIT_INTERNAL;
 	bool json = false;
 	int color = -1;
-	const char *out_path = NULL, *flows_path = NULL;
+	const char *out_path = NULL, *flows_path = NULL, *html_path = NULL, *apprec_path = NULL;
+	FILE *html_fp = NULL;
 	int c, rc = EXIT_OK;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jo:h", opts, NULL)) != -1) {
@@ -173,6 +211,12 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case O_FLOWS:
 			flows_path = optarg;
+			break;
+		case O_HTML:
+			html_path = optarg;
+			break;
+		case O_APPREC:
+			apprec_path = optarg;
 			break;
 		case O_COLOR:
 			color = 1;
@@ -222,17 +266,59 @@ int cmd_analyze(int argc, char **argv)
 		strbuf_init(&a->flow_buf, a->flows_fp);
 		jsonw_init(&a->flow_w, &a->flow_buf);
 	}
+	if (html_path) {
+		html_fp = fopen(html_path, "w");
+		a->ts = html_fp ? timeseries_new() : NULL;
+		if (!a->ts) {
+			fprintf(stderr, "vxscope analyze: cannot create %s: %s\n", html_path,
+				html_fp ? strerror(ENOMEM) : strerror(errno));
+			if (html_fp)
+				fclose(html_fp);
+			if (a->flows_fp)
+				fclose(a->flows_fp);
+			if (out != stdout)
+				fclose(out);
+			free(a);
+			return html_fp ? EXIT_INTERNAL : EXIT_OUTPUT;
+		}
+	}
 	strbuf_init(&a->pkt_buf, out);
 	jsonw_init(&a->pkt_w, &a->pkt_buf);
 	a->services = service_table_new();
+	a->app = app_analyzer_new();
+	if (a->app && apprec_path) {
+		a->app_fp = fopen(apprec_path, "w");
+		if (!a->app_fp) {
+			fprintf(stderr, "vxscope analyze: cannot create %s: %s\n", apprec_path,
+				strerror(errno));
+			if (html_fp)
+				fclose(html_fp);
+			if (a->flows_fp)
+				fclose(a->flows_fp);
+			if (out != stdout)
+				fclose(out);
+			app_analyzer_free(a->app);
+			service_table_free(a->services);
+			timeseries_free(a->ts);
+			free(a);
+			return EXIT_OUTPUT;
+		}
+		strbuf_init(&a->app_buf, a->app_fp);
+		jsonw_init(&a->app_w, &a->app_buf);
+		app_set_records(a->app, &a->app_w);
+	}
 	cfg.hooks.on_packet = on_packet;
 	cfg.hooks.on_tcp = on_tcp;
 	cfg.hooks.on_flow_end = on_flow_end;
 	cfg.hooks.ctx = a;
-	struct pipeline *pl = a->services ? pipeline_new(&cfg) : NULL;
+	struct pipeline *pl = a->services && a->app ? pipeline_new(&cfg) : NULL;
 	if (!pl) {
 		fprintf(stderr, "vxscope analyze: out of memory\n");
 		service_table_free(a->services);
+		app_analyzer_free(a->app);
+		timeseries_free(a->ts);
+		if (html_fp)
+			fclose(html_fp);
 		free(a);
 		return EXIT_INTERNAL;
 	}
@@ -243,6 +329,7 @@ int cmd_analyze(int argc, char **argv)
 	struct finding_list findings = {0};
 	tcp_findings(a->services, &a->icmp, &findings);
 	mirror_findings(pipeline_sessions(pl), pipeline_stats(pl), pipeline_dedup(pl), &findings);
+	app_findings(a->app, &findings);
 	findings_sort(&findings);
 
 	const char *problems[INPUT_MAX_PROBLEMS];
@@ -255,6 +342,7 @@ int cmd_analyze(int argc, char **argv)
 		.fs = pipeline_flow_stats(pl),
 		.sessions = pipeline_sessions(pl),
 		.services = a->services,
+		.app = a->app,
 		.findings = &findings,
 		.tcp_packets = a->tcp_packets,
 		.problems = problems,
@@ -282,6 +370,8 @@ int cmd_analyze(int argc, char **argv)
 			strerror(-wr));
 		rc = EXIT_OUTPUT;
 	}
+	if (html_fp && write_html(html_fp, html_path, &r, a->ts))
+		rc = EXIT_OUTPUT;
 	if (a->flows_fp) {
 		int fr = strbuf_flush(&a->flow_buf);
 		if (fclose(a->flows_fp) != 0 && !fr)
@@ -293,10 +383,23 @@ int cmd_analyze(int argc, char **argv)
 		}
 		strbuf_fini(&a->flow_buf);
 	}
+	if (a->app_fp) {
+		int ar = strbuf_flush(&a->app_buf);
+		if (fclose(a->app_fp) != 0 && !ar)
+			ar = -errno;
+		if (ar) {
+			fprintf(stderr, "vxscope analyze: writing %s: %s\n", apprec_path,
+				strerror(-ar));
+			rc = EXIT_OUTPUT;
+		}
+		strbuf_fini(&a->app_buf);
+	}
 	strbuf_fini(&a->pkt_buf);
 	findings_free(&findings);
 	pipeline_free(pl);
 	service_table_free(a->services);
+	app_analyzer_free(a->app);
+	timeseries_free(a->ts);
 	free(a);
 	return rc;
 usage:

@@ -25,6 +25,7 @@
 #define LIST_CLOSED 2
 #define NLISTS 3
 #define LIST_MOVE_NS (INT64_C(250) * 1000000)
+#define CLOCK_JUMP_NS (INT64_C(10) * 1000000000)
 
 struct flow_table {
 	struct flow_table_cfg cfg;
@@ -384,7 +385,9 @@ struct flow *flow_table_find(struct flow_table *t, const struct packet *p, int *
 	}
 	if (!flow_key_build(p, sp, dp, &k, &ab))
 		return NULL;
-	if (p->ts_ns > t->now_ns || t->st.created == 0)
+	/* Capture time only moves forward, except for a clock jump back (a merged file, a
+	 * reset clock): then follow it, or every later packet would look idle at once. */
+	if (p->ts_ns > t->now_ns || t->st.created == 0 || t->now_ns - p->ts_ns > CLOCK_JUMP_NS)
 		t->now_ns = p->ts_ns;
 	expire_idle(t);
 

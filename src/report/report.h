@@ -1,4 +1,5 @@
-/* report.h - render the diagnosis: a terminal report (80 columns) and a versioned JSON document.
+/* report.h - render the diagnosis: a terminal report (80 columns), a versioned JSON document and
+ * a self-contained HTML page (docs/html-report.md).
  *
  * The report only renders; analysers produce the findings and roll-ups it is given.  Output is
  * deterministic (UTC, fixed ordering) so golden tests can compare it.  JSON schema:
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 
 #include "analyze/services.h"
+#include "app/app.h"
 #include "base/strbuf.h"
 #include "decode/decode_stats.h"
 #include "flow/flow.h"
@@ -25,6 +27,7 @@ struct report {
 	const struct flow_table_stats *fs;
 	const struct session_table *sessions;
 	struct service_table *services;
+	struct app_analyzer *app;     /* HTTP and DNS summaries; may be NULL */
 	const struct finding_list *findings;
 	uint64_t tcp_flags[TA_COUNT]; /* packets with each TCP analysis flag */
 	uint64_t tcp_packets;
@@ -35,5 +38,15 @@ struct report {
 
 void report_text(struct strbuf *b, const struct report *r, bool color);
 void report_json(struct strbuf *b, const struct report *r);
+
+struct timeseries;
+/* One self-contained HTML page (no network fetches: inline CSS, SVG and script, and a
+ * Content-Security-Policy that forbids loading anything).  ts may be NULL: the charts over
+ * time then say they have no data.  Deterministic for the same input. */
+void report_html(struct strbuf *b, const struct report *r, const struct timeseries *ts);
+/* Append s HTML-escaped for text and double- or single-quoted attribute values: & < > " '
+ * as entities; bytes that are not valid UTF-8, and control characters other than tab and
+ * newline, as U+FFFD. */
+void report_html_escape(struct strbuf *b, const char *s);
 
 #endif

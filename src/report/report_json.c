@@ -180,6 +180,10 @@ void report_json(struct strbuf *b, const struct report *r)
 		finding_json(&w, &r->findings->v[i]);
 	jsonw_arr_end(&w);
 
+	if (r->app) {
+		jsonw_key(&w, "application");
+		app_report_json(r->app, &w);
+	}
 	jsonw_key(&w, "services");
 	jsonw_arr_begin(&w);
 	for (size_t i = 0; i < service_table_count(r->services); i++)

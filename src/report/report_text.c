@@ -209,6 +209,8 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 	for (size_t i = 0; i < fl->n; i++)
 		finding_text(b, (unsigned)(i + 1), &fl->v[i], color);
 
+	if (r->app)
+		app_report_text(r->app, b);
 	heading(b, "TCP HEALTH (Wireshark's analysis flags, packets)", color);
 	strbuf_addf(b, "    %-28s %10llu\n", "tcp packets", (unsigned long long)r->tcp_packets);
 	for (int i = 0; i < TA_COUNT; i++)

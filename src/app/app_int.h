@@ -1,0 +1,152 @@
+/* app_int.h - the analyzer's roll-ups, shared by app.c (dispatch, tables, records),
+ * app_report.c (JSON and text) and app_findings.c.  Not for use outside src/app/.
+ *
+ * Roll-ups are bounded tables (APP_*_MAX entries; what does not fit is counted in
+ * `dropped`): HTTP servers, (server, path) pairs, DNS resolvers, (resolver, name) pairs.
+ * Entries live in one array per table and are referred to by index.
+ */
+#ifndef VXS_APP_APP_INT_H
+#define VXS_APP_APP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/services.h" /* struct frameset */
+#include "app/app.h"
+#include "app/dns.h"
+#include "app/http.h"
+
+#define APP_SERVERS_MAX   4096
+#define APP_PATHS_MAX     16384
+#define APP_RESOLVERS_MAX 4096
+#define APP_NAMES_MAX     16384
+#define APP_CODES_MAX     24 /* distinct status codes kept per server */
+#define APP_SLOWEST       5  /* slowest responses kept per server */
+#define APP_SLOW_PATH     64 /* bytes of a path kept with a slow response */
+
+/* A table of fixed-size entries, each starting with its 64-bit hash, indexed by open
+ * addressing. */
+struct app_table {
+	void *v;
+	size_t n, cap, esize, max;
+	uint32_t *slot; /* entry index + 1; 0 = empty */
+	size_t nslot;   /* a power of two, > 2 n */
+	uint64_t dropped;
+};
+
+/* Where an endpoint lives: its mirror session (the flow's session tunnel) and address. */
+struct app_endpoint {
+	uint8_t sess_kind; /* enum tunnel_kind */
+	bool sess_has_id;
+	uint32_t sess_id;
+	struct ip_addr sess_src;
+	struct ip_addr addr;
+	uint16_t port;
+	uint8_t proto;
+};
+
+#define APP_LAT_SAMPLES 16 /* latencies kept per 5xx code: the first ones */
+
+struct http_code_stat {
+	uint16_t status;
+	uint64_t n;
+	int64_t lat_min_ns, lat_max_ns, lat_sum_ns; /* of the responses with a request */
+	uint64_t lat_n;
+	int64_t lat[APP_LAT_SAMPLES]; /* 5xx only: to tell a fixed (timeout) delay */
+	unsigned nlat;
+	struct frameset frames;
+};
+
+struct http_slow {
+	int64_t latency_ns;
+	uint64_t frame; /* the response's end frame */
+	uint16_t status;
+	char method[12];
+	char path[APP_SLOW_PATH];
+};
+
+struct http_server {
+	uint64_t hash;
+	struct app_endpoint ep;
+	char host[HTTP_HOST_MAX]; /* the first Host header seen */
+	uint64_t requests, responses, no_response, capture_end, unmatched, partial, interim;
+	uint64_t one_way;    /* requests on flows with no packet at all from the server */
+	uint64_t unreadable; /* requests whose response could not be framed (lost segments) */
+	uint64_t cls[6];     /* [1]..[5]: 1xx..5xx; [0]: other codes */
+	struct http_code_stat codes[APP_CODES_MAX];
+	unsigned ncodes;
+	uint64_t codes_dropped;
+	int64_t lat_sum_ns, lat_max_ns;
+	uint64_t lat_n;
+	struct http_slow slow[APP_SLOWEST]; /* slowest first */
+	unsigned nslow;
+	struct frameset err_frames;        /* responses 5xx */
+	struct frameset noresp_frames;     /* requests without a response */
+	int64_t first_ns, last_ns;         /* of all transactions */
+	int64_t err_first_ns, err_last_ns; /* of 5xx responses */
+	bool sess_label_done;
+};
+
+struct http_path {
+	uint64_t hash;
+	uint32_t server;
+	char path[HTTP_PATH_MAX];
+	uint64_t requests, c4xx, c5xx, no_response;
+	uint16_t last_err; /* a 4xx/5xx code seen on this path */
+	uint64_t first_err_frame;
+};
+
+struct dns_resolver {
+	uint64_t hash;
+	struct app_endpoint ep;
+	uint64_t queries, answered, timeouts, capture_end, unmatched, dropped, retransmissions, tc;
+	uint64_t late; /* answered, but 5 s or more after the query (counted in timeouts too) */
+	uint64_t oneway_timeouts; /* timeouts on flows with no packet at all from the resolver */
+	uint64_t rcode[16];
+	int64_t lat_sum_ns, lat_max_ns;
+	uint64_t lat_n;
+	struct frameset rcode_frames[16]; /* responses by rcode (SERVFAIL, NXDOMAIN, ...) */
+	struct frameset timeout_frames;   /* queries without an answer */
+	int64_t first_ns, last_ns;
+};
+
+struct dns_name_stat {
+	uint64_t hash;
+	uint32_t resolver;
+	char name[DNS_NAME_TEXT_MAX];
+	uint64_t queries, nxdomain, servfail, refused, timeouts;
+};
+
+struct app_flow; /* per-flow state on flow->ext[1] (app.c) */
+
+struct app_analyzer {
+	struct app_table servers, paths, resolvers, names;
+	struct app_totals tot;
+	uint64_t mdns_messages, llmnr_messages;
+	int64_t last_ns;        /* the latest capture time seen */
+	struct jsonw *records;  /* --app-records, or NULL */
+	const struct flow *cur; /* the flow whose parser is running (for the sink) */
+	uint64_t conv_alloc_failures;
+	char never; /* flow->ext[1] == &never: no parser applies */
+};
+
+/* Table access (app.c).  Entries may move when the table grows: keep indices. */
+static inline void *app_table_at(const struct app_table *t, size_t i)
+{
+	return (char *)t->v + i * t->esize;
+}
+
+/* "10.99.2.2:80" (IPv6 in brackets) into buf. */
+void app_endpoint_addr(const struct app_endpoint *e, char *buf, size_t len);
+/* "10.99.2.2:80/tcp in session vni 100 from 10.0.0.9" (as service_label()), or the
+ * address and protocol alone when bare. */
+void app_endpoint_label(const struct app_endpoint *e, char *buf, size_t len);
+/* s cut to max characters with "..." (buf holds max + 1): a path keeps its start, a DNS
+ * name (keep_end) its end, the zone.  Returns s when it fits, else buf. */
+const char *app_shorten(const char *s, bool keep_end, size_t max, char *buf, size_t len);
+/* A Wireshark display filter for e as the source (from_ep) or destination, with `extra`
+ * ANDed in front; the session's VNI when there is one. */
+void app_endpoint_filter(const struct app_endpoint *e, bool from_ep, const char *extra, char *buf,
+                         size_t len);
+
+#endif
