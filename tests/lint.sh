@@ -3,6 +3,7 @@
 #
 # Layers, in order (CONVENTIONS.md): a file may include its own layer and the layers before it.
 set -u
+set -f # include lines are words, never globs
 cd "$(dirname "$0")/.."
 order="base decode capture mirror flow analyze app report output engine cli"
 rank() { local i=0; for l in $order; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done; echo 99; }
@@ -10,7 +11,7 @@ bad=0
 for f in $(git ls-files 'src/*.c' 'src/*.h' 2>/dev/null || find src -name '*.[ch]'); do
 	layer=$(echo "$f" | cut -d/ -f2)
 	me=$(rank "$layer")
-	for inc in $(sed -n 's/^#include "\([a-z]*\)\/.*"/\1/p' "$f"); do
+	for inc in $(sed -n 's/^#include "\([a-z]*\)\/[^"]*".*/\1/p' "$f"); do
 		them=$(rank "$inc")
 		if [ "$them" -gt "$me" ]; then
 			echo "layering: $f ($layer) includes $inc, a later layer"

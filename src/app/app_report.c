@@ -314,42 +314,11 @@ void app_report_json(struct app_analyzer *a, struct jsonw *w)
 
 /* ---- text -------------------------------------------------------------------------- */
 
-/* Append text wrapped at TEXT_WIDTH, the first line after `col` columns already written,
- * continuation lines indented by `indent`; ends the line.  Runs of spaces become one. */
-static void wrap(struct strbuf *b, const char *text, int col, int indent)
-{
-	const char *p = text;
-	bool first = true;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		int len = (int)(p - w);
-		if (!len)
-			break;
-		if (col > indent && col + 1 + len > TEXT_WIDTH) {
-			strbuf_addc(b, '\n');
-			for (int i = 0; i < indent; i++)
-				strbuf_addc(b, ' ');
-			col = indent;
-		} else if (!first) {
-			strbuf_addc(b, ' ');
-			col++;
-		}
-		strbuf_add(b, w, (size_t)len);
-		col += len;
-		first = false;
-	}
-	strbuf_addc(b, '\n');
-}
-
 static void line(struct strbuf *b, int indent, const char *text)
 {
 	for (int i = 0; i < indent; i++)
 		strbuf_addc(b, ' ');
-	wrap(b, text, indent, indent + 4);
+	strbuf_wrap(b, text, indent, indent + 4, TEXT_WIDTH);
 }
 
 static void fmt_latency(char *buf, size_t len, int64_t ns)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,35 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void strbuf_wrap(struct strbuf *b, const char *text, int col, int indent, int width)
+{
+	const char *p = text;
+	bool first = true;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		int len = (int)(p - w);
+		if (!len)
+			break;
+		if (!first && col + 1 + len > width) {
+			strbuf_addc(b, '\n');
+			for (int i = 0; i < indent; i++)
+				strbuf_addc(b, ' ');
+			col = indent;
+		} else if (!first) {
+			strbuf_addc(b, ' ');
+			col++;
+		}
+		strbuf_add(b, w, (size_t)len);
+		col += len;
+		first = false;
+	}
+	strbuf_addc(b, '\n');
 }
 
 static int write_out(struct strbuf *b)

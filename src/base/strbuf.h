@@ -34,6 +34,11 @@ void strbuf_addi64(struct strbuf *b, int64_t v);
 /* printf-style, for the rare non-hot path. */
 void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append text word-wrapped at `width` columns: `col` columns are already written on this
+ * line (the first word follows them directly), continuation lines are indented by `indent`;
+ * runs of spaces become one; ends the line. */
+void strbuf_wrap(struct strbuf *b, const char *text, int col, int indent, int width);
+
 /* Write out when the buffer is past STRBUF_FLUSH_AT; 0 or -errno. */
 int strbuf_maybe_flush(struct strbuf *b);
 /* Write everything and fflush the FILE; 0 or -errno. */

@@ -10,41 +10,15 @@
 
 #define WIDTH 80
 
-/* Append `text` wrapped at WIDTH after `col` columns already written on this line (a space
- * first unless col is 0); continuation lines indented by `indent`. */
 static void wrap(struct strbuf *b, const char *text, int col, int indent)
 {
-	const char *p = text;
-	bool first = true;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		int len = (int)(p - w);
-		if (!len)
-			break;
-		if (col > 0 && col + 1 + len > WIDTH) {
-			strbuf_addc(b, '\n');
-			for (int i = 0; i < indent; i++)
-				strbuf_addc(b, ' ');
-			col = indent;
-		} else if (!first || col > 0) {
-			strbuf_addc(b, ' ');
-			col++;
-		}
-		strbuf_add(b, w, (size_t)len);
-		col += len;
-		first = false;
-	}
-	strbuf_addc(b, '\n');
+	strbuf_wrap(b, text, col, indent, WIDTH);
 }
 
 static void labelled(struct strbuf *b, const char *label, const char *text)
 {
 	char lead[32];
-	int n = snprintf(lead, sizeof(lead), "    %-11s", label);
+	int n = snprintf(lead, sizeof(lead), "    %-12s", label);
 	strbuf_adds(b, lead);
 	wrap(b, text, n, 16);
 }
@@ -83,8 +57,8 @@ static void finding_text(struct strbuf *b, unsigned n, const struct finding *f, 
 	snprintf(sev, sizeof(sev), "%s", severity_name(f->severity));
 	for (char *c = sev; *c; c++)
 		*c = (char)(*c - 32 * (*c >= 'a' && *c <= 'z'));
-	int col = snprintf(lead, sizeof(lead), "%2u. %s[%s]%s", n, sev_color(f->severity, color), sev,
-			   color ? "\033[0m" : "");
+	int col = snprintf(lead, sizeof(lead), "%2u. %s[%s]%s ", n, sev_color(f->severity, color),
+			   sev, color ? "\033[0m" : "");
 	strbuf_adds(b, lead);
 	if (color)
 		col -= (int)strlen(sev_color(f->severity, color)) + 4;
@@ -167,11 +141,11 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 		    (unsigned long long)ps->by_tunnel[TUN_GENEVE],
 		    (unsigned long long)ps->by_tunnel[TUN_GRE], (unsigned long long)ps->by_tunnel[TUN_ERSPAN],
 		    (unsigned long long)ps->truncated, (unsigned long long)ps->non_ip);
-	strbuf_adds(b, "          ");
-	wrap(b, tl, 10, 11);
+	strbuf_adds(b, "           ");
+	wrap(b, tl, 11, 11);
 	for (unsigned i = 0; i < r->nproblems; i++) {
-		strbuf_adds(b, "unreadable");
-		wrap(b, r->problems[i], 10, 11);
+		strbuf_adds(b, "unreadable ");
+		wrap(b, r->problems[i], 11, 11);
 	}
 	for (uint32_t i = 0; i < r->sessions->n && i < 8; i++) {
 		const struct session *s = &r->sessions->v[i];
@@ -188,8 +162,8 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 		if (s->duplicates)
 			snprintf(line + n, sizeof(line) - (size_t)n, ", %llu copies of packets seen in "
 				 "another session", (unsigned long long)s->duplicates);
-		strbuf_adds(b, i ? "          " : "sessions  ");
-		wrap(b, line, 10, 11);
+		strbuf_adds(b, i ? "           " : "sessions   ");
+		wrap(b, line, 11, 11);
 	}
 	if (r->sessions->n > 8)
 		strbuf_addf(b, "           ... and %u more sessions (--json lists all)\n",
@@ -230,11 +204,11 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 			char l[200];
 			service_label(v[i], l, sizeof(l));
 			char lead[48];
-			int w = snprintf(lead, sizeof(lead), "  %9.3f MB %5llu flows",
+			int w = snprintf(lead, sizeof(lead), "  %9.3f MB %5llu flows ",
 					 (double)(v[i]->bytes[0] + v[i]->bytes[1]) / 1e6,
 					 (unsigned long long)v[i]->flows);
 			strbuf_adds(b, lead);
-			wrap(b, l, w, w + 1);
+			wrap(b, l, w, w);
 		}
 		strbuf_addc(b, '\n');
 		qsort(v, n, sizeof(*v), by_rtt);
@@ -244,10 +218,10 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 				char l[200];
 				service_label(v[i], l, sizeof(l));
 				char lead[32];
-				int w = snprintf(lead, sizeof(lead), "  %9.1f ms",
+				int w = snprintf(lead, sizeof(lead), "  %9.1f ms ",
 						 (double)v[i]->rtt_p95_max_ns / 1e6);
 				strbuf_adds(b, lead);
-				wrap(b, l, w, w + 1);
+				wrap(b, l, w, w);
 			}
 			strbuf_addc(b, '\n');
 		}
