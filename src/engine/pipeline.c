@@ -148,15 +148,33 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 		if (!f)
 			pl->st.flow_alloc_failures++;
 	}
+	/* The same conversation seen at two mirror points is analysed in one flow: the flow
+	 * whose session delivered the first copy.  A flow that copies were found in defers to it
+	 * (f->primary) while both live. */
+	if (f && f->primary) {
+		struct flow *g = flow_table_at(pl->flows, f->primary - 1);
+		if (g && g != f && flow_same_conversation(f, g)) {
+			bool ab = (dir == 0) == f->a_is_src; /* p travels key.a -> key.b */
+			dir = (ab == g->a_is_src) ? 0 : 1;
+			f = g;
+		} else {
+			f->primary = 0;
+		}
+	}
 	/* A copy of a packet already seen at another mirror point is counted against its
 	 * session and analysed no further.  Only flows whose 5-tuple is live in another session
 	 * can hold such copies, and a flow's first packets, before its twin exists, must be
 	 * remembered: every other packet skips the check (it costs a cache miss). */
+	uint32_t first_flow;
 	if (f && sess && pl->cfg.dedup.enabled &&
 	    (flow_table_has_twin(pl->flows, f) ||
 	     f->dir[0].packets + f->dir[1].packets < DEDUP_FIRST_PACKETS) &&
-	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v), pl->sessions.n)) {
+	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v), pl->sessions.n,
+			 f->idx + 1, &first_flow)) {
 		sess->duplicates++;
+		struct flow *g = first_flow ? flow_table_at(pl->flows, first_flow - 1) : NULL;
+		if (g && g != f && flow_same_conversation(f, g))
+			f->primary = first_flow; /* f's session sees this conversation second */
 		return;
 	}
 	if (f)

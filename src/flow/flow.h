@@ -83,6 +83,9 @@ struct flow {
 	uint8_t list;             /* which activity list */
 	uint32_t idx;             /* own slot */
 	uint32_t twin_slot;       /* counter of live flows with this 5-tuple in any session */
+	uint32_t primary;         /* 1 + slot of the flow (another session's) that this one's
+	                             packets are counted in: the same conversation seen at two
+	                             mirror points; 0 = none */
 	int64_t created_ns;
 	int64_t listed_ns;        /* when it last moved to its list's tail */
 	bool live;
@@ -128,6 +131,10 @@ void flow_table_count(struct flow_table *t, struct flow *f, int dir, const struc
 /* Is the same inner 5-tuple live in another session too (an approximate count: a hash
  * collision can say yes, never no)? */
 bool flow_table_has_twin(const struct flow_table *t, const struct flow *f);
+/* The live flow in slot idx, or NULL. */
+struct flow *flow_table_at(struct flow_table *t, uint32_t idx);
+/* Same inner 5-tuple (whatever the session)? */
+bool flow_same_conversation(const struct flow *a, const struct flow *b);
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
 

@@ -357,6 +357,21 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, cons
 	return i;
 }
 
+struct flow *flow_table_at(struct flow_table *t, uint32_t idx)
+{
+	if (idx >= t->nslots)
+		return NULL;
+	struct flow *f = slot(t, idx);
+	return f->live ? f : NULL;
+}
+
+bool flow_same_conversation(const struct flow *a, const struct flow *b)
+{
+	return a->key.family == b->key.family && a->key.proto == b->key.proto &&
+	       a->key.pa == b->key.pa && a->key.pb == b->key.pb &&
+	       !memcmp(a->key.a, b->key.a, 16) && !memcmp(a->key.b, b->key.b, 16);
+}
+
 bool flow_table_has_twin(const struct flow_table *t, const struct flow *f)
 {
 	return t->twins[f->twin_slot] >= 2;

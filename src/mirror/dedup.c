@@ -83,7 +83,8 @@ static struct dedup_pair *pair_for(struct dedup *d, uint32_t a, uint32_t b)
 	return x;
 }
 
-bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uint32_t nsessions)
+bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uint32_t nsessions,
+		  uint32_t flow, uint32_t *first_flow)
 {
 	if (!d->cfg.enabled || (nsessions < 2 && !d->cfg.same_session))
 		return false;
@@ -125,11 +126,13 @@ bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uin
 			}
 		}
 		/* keep the first copy's record: a third copy compares with it too */
+		*first_flow = s->flow;
 		return true;
 	}
 	s->sig = sig;
 	s->ts_ns = p->ts_ns;
 	s->session = session;
+	s->flow = flow;
 	s->ttl = p->ttl;
 	s->tos = p->tos;
 	return false;

@@ -48,10 +48,11 @@ struct dedup_pair {
 	uint64_t first_frame;                    /* first duplicate frame */
 };
 
-struct dedup_slot { /* 24 bytes: the table stays small */
+struct dedup_slot { /* 32 bytes: the table stays small */
 	uint64_t sig;
 	int64_t ts_ns;
 	uint32_t session;
+	uint32_t flow;     /* caller's id of the flow the first copy went to */
 	uint8_t ttl, tos;
 };
 
@@ -68,7 +69,9 @@ void dedup_fini(struct dedup *d);
 
 /* True when p is a later copy of a packet already seen (then do not analyse it again).
  * nsessions is how many sessions exist so far: with one, nothing can be a cross-session copy
- * and nothing is recorded (unless same_session is set). */
-bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uint32_t nsessions);
+ * and nothing is recorded (unless same_session is set).  flow is the caller's id of the flow
+ * p would count in; on a copy, *first_flow is the id the first copy was recorded with. */
+bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uint32_t nsessions,
+		  uint32_t flow, uint32_t *first_flow);
 
 #endif

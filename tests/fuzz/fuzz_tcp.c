@@ -121,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			p.tun[0].src.family = 4;
 			p.tun[0].src.a[3] = (uint8_t)(r[17] >> 2 & 1);
 		}
-		if (dedup_packet(&dd, &p, r[17] >> 2 & 1, 2))
+		uint32_t first;
+		if (dedup_packet(&dd, &p, r[17] >> 2 & 1, 2, 0, &first))
 			continue;
 		int fd;
 		struct flow *f = flow_table_packet(t, &p, &fd);
