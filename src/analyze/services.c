@@ -60,15 +60,16 @@ void service_table_free(struct service_table *t)
 	free(t);
 }
 
-static bool same(const struct service *s, const struct flow *f)
+bool service_flow_matches(enum tunnel_kind sess_kind, bool sess_has_id, uint32_t sess_id,
+			  const struct ip_addr *sess_src, const struct ip_addr *addr, uint16_t port,
+			  uint8_t proto, const struct flow *f)
 {
-	return s->sess_kind == f->session.kind && s->sess_id == f->session.id &&
-	       s->sess_has_id == f->session.has_id && s->port == f->dport &&
-	       s->proto == f->proto && ipaddr_eq(&s->addr, &f->dst) &&
-	       ipaddr_eq(&s->sess_src, &f->session.src);
+	return sess_kind == f->session.kind && sess_id == f->session.id &&
+	       sess_has_id == f->session.has_id && port == f->dport && proto == f->proto &&
+	       ipaddr_eq(addr, &f->dst) && ipaddr_eq(sess_src, &f->session.src);
 }
 
-static struct service *lookup(struct service_table *t, const struct flow *f)
+uint64_t service_flow_hash(const struct flow *f, uint64_t seed)
 {
 	uint8_t k[44];
 	memset(k, 0, sizeof(k));
@@ -79,7 +80,18 @@ static struct service *lookup(struct service_table *t, const struct flow *f)
 	memcpy(k + 8, f->session.src.a, 16);
 	memcpy(k + 24, f->dst.a, 16);
 	k[40] = f->dst.family;
-	uint64_t h = hash_bytes(k, sizeof(k), 0x51);
+	return hash_bytes(k, sizeof(k), seed);
+}
+
+static bool same(const struct service *s, const struct flow *f)
+{
+	return service_flow_matches(s->sess_kind, s->sess_has_id, s->sess_id, &s->sess_src,
+				    &s->addr, s->port, s->proto, f);
+}
+
+static struct service *lookup(struct service_table *t, const struct flow *f)
+{
+	uint64_t h = service_flow_hash(f, 0x51);
 	for (size_t probe = 0; probe < SLOTS; probe++) {
 		size_t pos = (size_t)((h + probe) & (SLOTS - 1));
 		int32_t i = t->slot[pos];

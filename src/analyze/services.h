@@ -58,6 +58,14 @@ struct service {
 
 struct service_table;
 
+/* A flow's service is its mirror session plus its responder's address, port and protocol:
+ * the hash of that identity, and whether a flow belongs to one given field by field (shared
+ * with other per-service tables, e.g. analyze/timeseries.c). */
+uint64_t service_flow_hash(const struct flow *f, uint64_t seed);
+bool service_flow_matches(enum tunnel_kind sess_kind, bool sess_has_id, uint32_t sess_id,
+			  const struct ip_addr *sess_src, const struct ip_addr *addr, uint16_t port,
+			  uint8_t proto, const struct flow *f);
+
 struct service_table *service_table_new(void);
 void service_table_free(struct service_table *t);
 /* Add an ended flow.  h and obs may be NULL (no TCP analysis). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/services.h"
 #include "base/hash.h"
 #include "decode/ipaddr.h"
 
@@ -210,26 +211,15 @@ unsigned ts_rtt_bucket(int64_t rtt_ns)
 
 static bool same_service(const struct ts_rtt *s, const struct flow *f)
 {
-	return s->sess_kind == f->session.kind && s->sess_id == f->session.id &&
-	       s->sess_has_id == f->session.has_id && s->port == f->dport &&
-	       s->proto == f->proto && ipaddr_eq(&s->addr, &f->dst) &&
-	       ipaddr_eq(&s->sess_src, &f->session.src);
+	return service_flow_matches(s->sess_kind, s->sess_has_id, s->sess_id, &s->sess_src,
+				    &s->addr, s->port, s->proto, f);
 }
 
 /* The service of flow f (its responder's address and port), made on first sight; NULL past
  * TS_RTT_MAX. */
 static struct ts_rtt *rtt_service(struct timeseries *ts, const struct flow *f)
 {
-	uint8_t k[44];
-	memset(k, 0, sizeof(k));
-	k[0] = (uint8_t)f->session.kind;
-	k[1] = f->proto;
-	memcpy(k + 2, &f->dport, 2);
-	memcpy(k + 4, &f->session.id, 4);
-	memcpy(k + 8, f->session.src.a, 16);
-	memcpy(k + 24, f->dst.a, 16);
-	k[40] = f->dst.family;
-	uint64_t h = hash_bytes(k, sizeof(k), 0x7153);
+	uint64_t h = service_flow_hash(f, 0x7153);
 	for (size_t probe = 0; probe < RTT_SLOTS; probe++) {
 		size_t pos = (size_t)((h + probe) & (RTT_SLOTS - 1));
 		int32_t i = ts->rtt_slot[pos];
