@@ -148,18 +148,23 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 		if (!f)
 			pl->st.flow_alloc_failures++;
 	}
-	/* The same conversation seen at two mirror points is analysed in one flow: the flow
-	 * whose session delivered the first copy.  A flow that copies were found in defers to it
-	 * (f->primary) while both live. */
+	/* The same conversation seen at two mirror points is analysed from one of them: the
+	 * session that delivered the first copy.  Once copies link a flow to that session's flow
+	 * (f->primary), everything the second point sends for it is a copy: counted, measured
+	 * (delay, hops, DSCP), never analysed -- mixing two vantage points in one flow would
+	 * misorder data and ACKs that reach the target over two paths. */
 	if (f && f->primary) {
 		struct flow *g = flow_table_at(pl->flows, f->primary - 1);
 		if (g && g != f && flow_same_conversation(f, g)) {
-			bool ab = (dir == 0) == f->a_is_src; /* p travels key.a -> key.b */
-			dir = (ab == g->a_is_src) ? 0 : 1;
-			f = g;
-		} else {
-			f->primary = 0;
+			uint32_t first;
+			if (sess)
+				(void)dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v),
+						   pl->sessions.n, f->idx + 1, &first);
+			if (sess)
+				sess->duplicates++;
+			return;
 		}
+		f->primary = 0;
 	}
 	/* A copy of a packet already seen at another mirror point is counted against its
 	 * session and analysed no further.  Only flows whose 5-tuple is live in another session
@@ -171,11 +176,17 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 	     f->dir[0].packets + f->dir[1].packets < DEDUP_FIRST_PACKETS) &&
 	    dedup_packet(&pl->dedup, p, (uint32_t)(sess - pl->sessions.v), pl->sessions.n,
 			 f->idx + 1, &first_flow)) {
-		sess->duplicates++;
 		struct flow *g = first_flow ? flow_table_at(pl->flows, first_flow - 1) : NULL;
-		if (g && g != f && flow_same_conversation(f, g))
-			f->primary = first_flow; /* f's session sees this conversation second */
-		return;
+		if (g && g != f && flow_same_conversation(f, g) && f->id < g->id) {
+			/* f's session saw the conversation first: it stays the point analysed, the
+			 * younger flow g becomes the copy */
+			g->primary = f->idx + 1;
+		} else {
+			if (g && g != f && flow_same_conversation(f, g))
+				f->primary = first_flow;
+			sess->duplicates++;
+			return;
+		}
 	}
 	if (f)
 		flow_table_count(pl->flows, f, dir, p);

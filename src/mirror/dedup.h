@@ -16,7 +16,10 @@
  *
  * The pipeline asks only for packets of flows whose 5-tuple is live in another session (and a
  * flow's first packets, before such a twin exists): a copy that arrives before its flow's
- * twin and after the flow's first packets is missed and counted twice.
+ * twin and after the flow's first packets is missed and counted twice.  The conversation is
+ * then analysed from the point that delivered the first copy; its first packets, before the
+ * copies link the two flows, may be counted at the other point, so a connection can show a
+ * spurious retransmission (tests/e2e/test_dedup_two_points.sh tolerates one per connection).
  */
 #ifndef VXS_MIRROR_DEDUP_H
 #define VXS_MIRROR_DEDUP_H
