@@ -52,7 +52,6 @@ struct decap {
 	uint8_t scratch[14 + CAPTURE_MAX_FRAME];
 	uint64_t written, filtered, truncated;
 	int werr;
-	bool bpf_error;
 };
 
 static void decap_usage(FILE *f)
@@ -93,7 +92,6 @@ static struct bpf_for_link *bpf_for(struct decap *d, int linktype)
 	} else {
 		fprintf(stderr, "vxscope: decap: filter '%s' (link type %d): %s\n", d->filter,
 			linktype, pcap_geterr(dead));
-		d->bpf_error = true;
 	}
 	pcap_close(dead);
 	return b;

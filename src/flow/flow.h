@@ -86,7 +86,6 @@ struct flow {
 	uint32_t primary;         /* 1 + slot of the flow (another session's) that this one's
 	                             packets are counted in: the same conversation seen at two
 	                             mirror points; 0 = none */
-	int64_t created_ns;
 	int64_t listed_ns;        /* when it last moved to its list's tail */
 	bool live;
 };

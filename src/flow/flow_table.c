@@ -335,7 +335,6 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k, cons
 	f->ntun = p->ntun;
 	f->list = p->proto == IPPROTO_NUM_TCP ? LIST_TCP : LIST_OTHER;
 	f->listed_ns = p->ts_ns;
-	f->created_ns = p->ts_ns;
 	f->idx = i;
 	struct flow_key bare = *k; /* the 5-tuple without session and VLAN */
 	bare.sess_kind = bare.sess_family = 0;
