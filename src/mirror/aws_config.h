@@ -220,9 +220,10 @@ const struct aws_eni *aws_config_eni(const struct aws_config *c, const char *id)
 const struct aws_eni *aws_config_eni_by_ifname(const struct aws_config *c, const char *ifname);
 const struct aws_eni *aws_config_eni_by_addr(const struct aws_config *c,
 					     const struct ip_addr *a);
-/* The session a VXLAN packet with this VNI belongs to.  outer_src (may be NULL) breaks ties
- * when several sessions share a VNI: the one whose source ENI owns that address.  NULL when
- * no session has the VNI, or when it is ambiguous and outer_src does not settle it. */
+/* The session a VXLAN packet with this VNI belongs to.  With outer_src (may be NULL), a
+ * session whose source ENI has host-map addresses matches only when it owns outer_src;
+ * sessions of unmapped ENIs match by VNI alone.  NULL when no session matches, or when
+ * several do and outer_src does not settle it. */
 const struct aws_session *aws_config_session_by_vni(const struct aws_config *c, uint32_t vni,
 						    const struct ip_addr *outer_src);
 
