@@ -76,6 +76,7 @@ int cmd_decap(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_flowlogs(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_filter(int argc, char **argv); /* cmd_filter.c: own exit codes, see there */
 int cmd_mirror(int argc, char **argv);
 
 #endif

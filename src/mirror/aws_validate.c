@@ -220,7 +220,11 @@ static void check_session(struct aws_config *c, struct aws_diags *d, struct aws_
 	if (!s->filter) {
 		session_path(s, "TrafficMirrorFilterId", p, sizeof(p));
 		snprintf(v, sizeof(v), "\"%s\"", s->filter_id);
-		diag(d, false, file, p, v, "unknown filter id: no loaded filter has it");
+		if (c->nfilters)
+			diag(d, false, file, p, v, "unknown filter id: no loaded filter has it");
+		else
+			diag(d, true, file, p, v,
+			     "no filters loaded: this session mirrors nothing here");
 	}
 	s->target = aws_config_target(c, s->target_id);
 	if (!s->target) {
