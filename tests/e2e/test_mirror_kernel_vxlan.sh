@@ -5,6 +5,7 @@
 #
 #   a (source ENI eni-0e2e00000000000a1: 10.97.0.1, fd97::1 on eth0) <-> b (peer 10.97.0.2)
 #   a mir0 10.97.9.1 <-> t1 10.97.9.2: kernel vxlan devices vx101 (VNI 101) and vx202 (VNI 202)
+#            fd99::1 <->    fd99::2:   kernel vxlan device vx404 over IPv6
 #   a mir1 10.97.8.1 <-> t2 10.97.8.2 + 10.97.8.3: python UDP socket on 4789
 #
 # Three sessions on the ENI (rules in the config below):
@@ -26,7 +27,10 @@
 #   3. vxscope's counters: selected = mirrored = the BPF total, truncated as expected;
 #   4. --max-bps on a replay of the capture: mirrored + dropped(max-bps) = selected = BPF total,
 #      both parts non-zero;
-#   5. --udp-socket: the fallback warns and still delivers VXLAN with VNI 303.
+#   5. --udp-socket: the fallback warns and still delivers VXLAN with VNI 303;
+#   6. an IPv6 outer header (fd97::1 -> fd99::2, UDP checksum computed) is decapsulated by the
+#      kernel's IPv6 VXLAN device (vx404) into exactly the TCP frames, cut to 150;
+#   7. unknown ENI and missing interface: clear messages, statuses 1 and 2.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -51,15 +55,19 @@ addr_add a eth0 fd97::1/64
 addr_add b eth0 fd97::2/64
 addr_add a mir0 10.97.9.1/24
 addr_add t1 mir0 10.97.9.2/24
+addr_add a mir0 fd99::1/64
+addr_add t1 mir0 fd99::2/64
 addr_add a mir1 10.97.8.1/24
 addr_add t2 mir1 10.97.8.2/24
 addr_add t2 mir1 10.97.8.3/24
 route_add t1 10.97.0.0/24 10.97.9.1
 route_add t2 10.97.0.0/24 10.97.8.1
 
-# target 1: the kernel's VXLAN devices, one per VNI, sharing UDP 4789
-for vni in 101 202; do
-	nsx t1 ip link add vx$vni type vxlan id $vni dstport 4789 local 10.97.9.2 dev mir0 ||
+# target 1: the kernel's VXLAN devices, one per VNI, sharing UDP 4789 (vx404: over IPv6)
+for vni in 101 202 404; do
+	local_ip=10.97.9.2
+	[ $vni = 404 ] && local_ip=fd99::2
+	nsx t1 ip link add vx$vni type vxlan id $vni dstport 4789 local $local_ip dev mir0 ||
 		vxs_die "vxlan device vx$vni"
 	offloads_off t1 vx$vni
 	nsx t1 ip link set vx$vni up
@@ -164,9 +172,11 @@ ns_spawn t1 "$T/tcpdump-101.log" tcpdump -i vx101 -Q in -n -U -s 0 -w "$T/vx101.
 P_101=$VXS_LAST_PID
 ns_spawn t1 "$T/tcpdump-202.log" tcpdump -i vx202 -Q in -n -U -s 0 -w "$T/vx202.pcap"
 P_202=$VXS_LAST_PID
+ns_spawn t1 "$T/tcpdump-404.log" tcpdump -i vx404 -Q in -n -U -s 0 -w "$T/vx404.pcap"
+P_404=$VXS_LAST_PID
 ns_spawn t2 "$T/tcpdump-t2.log" tcpdump -i mir1 -n -U -s 0 -w "$T/t2.pcap" udp port 4789
 P_T2=$VXS_LAST_PID
-for f in src 101 202 t2; do
+for f in src 101 202 404 t2; do
 	wait_log "$T/tcpdump-$f.log" 'listening on' || vxs_die "tcpdump $f did not start"
 done
 
@@ -400,7 +410,53 @@ if not ok: print(log, c, lines[:3])
 sys.exit(0 if ok else 1)
 PY
 
-# 6. clear errors: unknown ENI, missing interface
+# 6. an IPv6 outer header (computed UDP checksum) into the kernel's IPv6 VXLAN device: replay
+# the source capture with one session, all TCP of both families, PacketLength 150
+cat >"$T/aws6.json" <<EOF
+{ "TrafficMirrorFilters": [ { "TrafficMirrorFilterId": "tmf-0e2e0000000000006",
+    "IngressFilterRules": [
+      { "TrafficDirection": "ingress", "RuleNumber": 1, "RuleAction": "accept", "Protocol": 6,
+        "SourceCidrBlock": "0.0.0.0/0", "DestinationCidrBlock": "0.0.0.0/0" },
+      { "TrafficDirection": "ingress", "RuleNumber": 2, "RuleAction": "accept", "Protocol": 6,
+        "SourceCidrBlock": "::/0", "DestinationCidrBlock": "::/0" } ],
+    "EgressFilterRules": [
+      { "TrafficDirection": "egress", "RuleNumber": 1, "RuleAction": "accept", "Protocol": 6,
+        "SourceCidrBlock": "0.0.0.0/0", "DestinationCidrBlock": "0.0.0.0/0" },
+      { "TrafficDirection": "egress", "RuleNumber": 2, "RuleAction": "accept", "Protocol": 6,
+        "SourceCidrBlock": "::/0", "DestinationCidrBlock": "::/0" } ] } ],
+  "TrafficMirrorSessions": [ { "TrafficMirrorSessionId": "tms-0e2e0000000000006",
+    "TrafficMirrorTargetId": "tmt-0e2e0000000000006", "TrafficMirrorFilterId": "tmf-0e2e0000000000006",
+    "NetworkInterfaceId": "$ENI", "PacketLength": 150, "SessionNumber": 1, "VirtualNetworkId": 404 } ],
+  "TrafficMirrorTargets": [ { "TrafficMirrorTargetId": "tmt-0e2e0000000000006",
+    "NetworkInterfaceId": "eni-0e2e000000000t6", "Type": "network-interface" } ],
+  "VxscopeHostMap": {
+    "NetworkInterfaces": [ { "NetworkInterfaceId": "$ENI", "Addresses": ["fd97::1", "$A"] } ],
+    "Targets": [ { "TrafficMirrorTargetId": "tmt-0e2e0000000000006", "Addresses": ["fd99::2"] } ] } }
+EOF
+nsx a "$BIN" mirror --config "$T/aws6.json" --eni $ENI --capture "$T/src.pcap" --json \
+	>"$T/v6.json" 2>"$T/v6.log" || { cat "$T/v6.log"; vxs_die "mirror over IPv6"; }
+sleep 1
+stop_pid "$P_404" INT 5
+tcpdump -n -r "$T/src.pcap" -w "$T/exp404.pcap" "tcp" 2>/dev/null
+CHECK="IPv6 outer: the kernel decapsulated every TCP frame (v4 and v6 inner), cut to 150"
+check python3 - "$T" <<'PY'
+import json, struct, sys
+def frames(path):
+    d = open(path, "rb").read(); off = 24; out = []
+    while off + 16 <= len(d):
+        incl = struct.unpack("<I", d[off + 8:off + 12])[0]
+        out.append(d[off + 16:off + 16 + incl]); off += 16 + incl
+    return out
+T = sys.argv[1]
+want = [f[:150] for f in frames(T + "/exp404.pcap")]
+got = frames(T + "/vx404.pcap")
+c = json.load(open(T + "/v6.json"))
+v6 = sum(1 for f in want if f[12:14] == b"\x86\xdd")
+print("  %d frames expected (%d IPv6 inner), kernel gave %d, vxscope mirrored %d" % (len(want), v6, len(got), c["mirrored"]))
+sys.exit(0 if got == want and v6 > 0 and c["mirrored"] == len(want) else 1)
+PY
+
+# 7. clear errors: unknown ENI, missing interface
 "$BIN" mirror --config "$T/aws.json" --config "$T/hostmap.json" --eni eni-nope --interface eth0 \
 	>/dev/null 2>"$T/err1"
 rc1=$?
