@@ -86,7 +86,7 @@ static int load_config(struct aws_config *c, char **files, int n, const struct f
 	c->max_rules_per_direction = o->per_dir;
 	for (int i = 0; i < n; i++) {
 		if (aws_config_load(c, files[i], &err)) {
-			fprintf(stderr, "vxscope filter %s: %s\n", cmd, err.msg);
+			fprintf(stderr, "vxscope filter %s: error: %s\n", cmd, err.msg);
 			return FX_INVALID;
 		}
 	}

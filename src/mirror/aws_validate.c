@@ -69,16 +69,16 @@ static void check_ports(struct aws_diags *d, const struct aws_filter *f, int dir
 			 pr->from, pr->to);
 		diag(d, false, f->origin.file, p, v, "FromPort must be <= ToPort");
 	}
+	rule_path(f, dir, r, name, p, sizeof(p));
+	snprintf(v, sizeof(v), "{\"FromPort\":%" PRId64 ",\"ToPort\":%" PRId64 "}", pr->from,
+		 pr->to);
 	if (r->has_proto && r->proto != 6 && r->proto != 17) {
-		rule_path(f, dir, r, name, p, sizeof(p));
-		snprintf(v, sizeof(v), "%" PRId64, r->proto);
 		diag(d, true, f->origin.file, p, v,
-		     "port range on protocol %s: port ranges apply to TCP (6) and UDP (17) only; "
-		     "ignored",
-		     v);
+		     "port range on protocol %" PRId64 ": port ranges apply to TCP (6) and UDP (17) "
+		     "only; ignored",
+		     r->proto);
 	} else if (!r->has_proto) {
-		rule_path(f, dir, r, name, p, sizeof(p));
-		diag(d, true, f->origin.file, p, "",
+		diag(d, true, f->origin.file, p, v,
 		     "port range with all protocols: checked for TCP and UDP packets, ignored for "
 		     "other protocols");
 	}
@@ -145,19 +145,20 @@ static void check_filter(struct aws_config *c, struct aws_diags *d, struct aws_f
 		if (c->max_rules_per_direction && f->nrules[dir] > c->max_rules) {
 			snprintf(p, sizeof(p), "TrafficMirrorFilters[%u].%s", f->origin.index,
 				 rule_keys[dir]);
-			snprintf(v, sizeof(v), "%u rules", f->nrules[dir]);
+			snprintf(v, sizeof(v), "%u", f->nrules[dir]);
 			diag(d, false, f->origin.file, p, v,
-			     "more than %u rules in one direction of a filter", c->max_rules);
+			     "%u rules: more than %u rules in one direction of a filter",
+			     f->nrules[dir], c->max_rules);
 		}
 	}
 	unsigned total = f->nrules[0] + f->nrules[1];
 	if (!c->max_rules_per_direction && total > c->max_rules) {
 		snprintf(p, sizeof(p), "TrafficMirrorFilters[%u]", f->origin.index);
-		snprintf(v, sizeof(v), "%u rules", total);
+		snprintf(v, sizeof(v), "%u", total);
 		diag(d, false, f->origin.file, p, v,
-		     "more than %u rules in a filter (quota: rules per filter, both directions "
-		     "together)",
-		     c->max_rules);
+		     "%u rules: more than %u rules in a filter (quota: rules per filter, both "
+		     "directions together)",
+		     total, c->max_rules);
 	}
 }
 
