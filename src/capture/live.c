@@ -33,16 +33,17 @@ static int activate_error(pcap_t *pc, int rc, const char *ifname, char *errbuf, 
 		return -ENODEV;
 	case PCAP_ERROR_PERM_DENIED:
 	case PCAP_ERROR_PROMISC_PERM_DENIED:
-		snprintf(errbuf, errlen,
-			 "interface %s: permission denied (capturing needs root or CAP_NET_RAW): %s",
-			 ifname, detail);
+		snprintf(
+		    errbuf, errlen,
+		    "interface %s: permission denied (capturing needs root or CAP_NET_RAW): %s",
+		    ifname, detail);
 		return -EPERM;
 	case PCAP_ERROR_IFACE_NOT_UP:
 		snprintf(errbuf, errlen, "interface %s: the interface is down", ifname);
 		return -ENETDOWN;
 	default:
 		snprintf(errbuf, errlen, "interface %s: %s (%s)", ifname, pcap_statustostr(rc),
-			 detail);
+		         detail);
 		return -EIO;
 	}
 }
@@ -68,8 +69,8 @@ int live_open(struct live_capture **out, const struct live_opts *o, char *errbuf
 	uint32_t snap = o->snaplen ? o->snaplen : LIVE_SNAPLEN_DEFAULT;
 	if (pcap_set_snaplen(c->pc, (int)snap) || pcap_set_promisc(c->pc, !o->no_promisc) ||
 	    pcap_set_immediate_mode(c->pc, 1) ||
-	    pcap_set_buffer_size(c->pc, (int)(o->buffer_bytes ? o->buffer_bytes
-							      : LIVE_BUFFER_DEFAULT))) {
+	    pcap_set_buffer_size(c->pc,
+	                         (int)(o->buffer_bytes ? o->buffer_bytes : LIVE_BUFFER_DEFAULT))) {
 		snprintf(errbuf, errlen, "interface %s: %s", o->ifname, pcap_geterr(c->pc));
 		goto fail;
 	}
@@ -85,14 +86,14 @@ int live_open(struct live_capture **out, const struct live_opts *o, char *errbuf
 	if (o->dir != LIVE_DIR_BOTH &&
 	    pcap_setdirection(c->pc, o->dir == LIVE_DIR_IN ? PCAP_D_IN : PCAP_D_OUT)) {
 		snprintf(errbuf, errlen, "interface %s: cannot select a direction: %s", o->ifname,
-			 pcap_geterr(c->pc));
+		         pcap_geterr(c->pc));
 		goto fail;
 	}
 	if (o->bpf && *o->bpf) {
 		struct bpf_program prog;
 		if (pcap_compile(c->pc, &prog, o->bpf, 1, PCAP_NETMASK_UNKNOWN)) {
 			snprintf(errbuf, errlen, "interface %s: bad filter '%s': %s", o->ifname,
-				 o->bpf, pcap_geterr(c->pc));
+			         o->bpf, pcap_geterr(c->pc));
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -100,7 +101,7 @@ int live_open(struct live_capture **out, const struct live_opts *o, char *errbuf
 		pcap_freecode(&prog);
 		if (frc) {
 			snprintf(errbuf, errlen, "interface %s: cannot set filter: %s", o->ifname,
-				 pcap_geterr(c->pc));
+			         pcap_geterr(c->pc));
 			goto fail;
 		}
 	}

@@ -20,9 +20,9 @@
 #include "capture/reader.h"
 #include "decode/packet.h"
 
-#define LIVE_SNAPLEN_DEFAULT 262144u     /* libpcap's maximum: whole frames */
+#define LIVE_SNAPLEN_DEFAULT 262144u    /* libpcap's maximum: whole frames */
 #define LIVE_BUFFER_DEFAULT  (8u << 20) /* kernel ring: 8 MiB */
-#define LIVE_ERR_LEN 512
+#define LIVE_ERR_LEN         512
 
 enum live_direction {
 	LIVE_DIR_BOTH = 0, /* frames the interface received and sent */
@@ -31,19 +31,19 @@ enum live_direction {
 };
 
 struct live_opts {
-	const char *ifname;         /* required */
-	uint32_t snaplen;           /* 0 = LIVE_SNAPLEN_DEFAULT */
-	bool no_promisc;            /* false (default): promiscuous mode */
-	const char *bpf;            /* NULL or "" = every frame */
+	const char *ifname; /* required */
+	uint32_t snaplen;   /* 0 = LIVE_SNAPLEN_DEFAULT */
+	bool no_promisc;    /* false (default): promiscuous mode */
+	const char *bpf;    /* NULL or "" = every frame */
 	enum live_direction dir;
-	uint32_t buffer_bytes;      /* 0 = LIVE_BUFFER_DEFAULT */
+	uint32_t buffer_bytes; /* 0 = LIVE_BUFFER_DEFAULT */
 };
 
 /* Statistics as libpcap reports them (pcap_stats), since live_open(). */
 struct live_stats {
-	uint64_t frames;   /* frames live_next() returned */
-	uint64_t received; /* ps_recv: frames the filter passed (Linux: incl. dropped) */
-	uint64_t dropped;  /* ps_drop: dropped because the buffer was full */
+	uint64_t frames;     /* frames live_next() returned */
+	uint64_t received;   /* ps_recv: frames the filter passed (Linux: incl. dropped) */
+	uint64_t dropped;    /* ps_drop: dropped because the buffer was full */
 	uint64_t if_dropped; /* ps_ifdrop: dropped by the interface (0 when unknown) */
 };
 
@@ -54,7 +54,7 @@ struct live_capture;
  * libpcap failure); errbuf says which interface and why in every case.
  * *out is owned by the caller: live_close() it. */
 int live_open(struct live_capture **out, const struct live_opts *o, char *errbuf, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Next frame, waiting up to timeout_ms (-1 = until one comes, or a signal).
  *   CAPTURE_FRAME:  p's capture facts set (see above), frames numbered from 1;

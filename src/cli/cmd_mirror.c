@@ -78,7 +78,7 @@ static bool parse_bps(const char *s, uint64_t *out)
 		mul = (last == 'k' || last == 'K')   ? 1000
 		      : (last == 'm' || last == 'M') ? 1000000
 		      : (last == 'g' || last == 'G') ? 1000000000
-						     : 1;
+		                                     : 1;
 	}
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
@@ -102,13 +102,13 @@ static void print_text(FILE *f, const struct mirror_source *ms, const char *pref
 {
 	const struct mirror_counters *c = mirror_source_counters(ms);
 	fprintf(f,
-		"%sframes %llu  selected %llu  mirrored %llu (%llu bytes)  truncated %llu  "
-		"filtered %llu  dropped %llu (rate %llu, send %llu)\n",
-		prefix, (unsigned long long)c->frames, (unsigned long long)c->selected,
-		(unsigned long long)c->mirrored, (unsigned long long)c->mirrored_bytes,
-		(unsigned long long)c->truncated, (unsigned long long)c->filtered_total,
-		(unsigned long long)(c->dropped_rate + c->dropped_send + c->dropped_no_addr),
-		(unsigned long long)c->dropped_rate, (unsigned long long)c->dropped_send);
+	        "%sframes %llu  selected %llu  mirrored %llu (%llu bytes)  truncated %llu  "
+	        "filtered %llu  dropped %llu (rate %llu, send %llu)\n",
+	        prefix, (unsigned long long)c->frames, (unsigned long long)c->selected,
+	        (unsigned long long)c->mirrored, (unsigned long long)c->mirrored_bytes,
+	        (unsigned long long)c->truncated, (unsigned long long)c->filtered_total,
+	        (unsigned long long)(c->dropped_rate + c->dropped_send + c->dropped_no_addr),
+	        (unsigned long long)c->dropped_rate, (unsigned long long)c->dropped_send);
 }
 
 static void on_stats(const struct mirror_source *ms, void *arg)
@@ -147,7 +147,8 @@ static void print_final_text(const struct mirror_source *ms, const struct live_s
 	       "%llu)\n",
 	       (unsigned long long)(c->dropped_rate + c->dropped_send + c->dropped_no_addr),
 	       (unsigned long long)c->dropped_rate, (unsigned long long)c->dropped_send,
-	       c->last_send_errno ? ": " : "", c->last_send_errno ? strerror(c->last_send_errno) : "",
+	       c->last_send_errno ? ": " : "",
+	       c->last_send_errno ? strerror(c->last_send_errno) : "",
 	       (unsigned long long)c->dropped_no_addr);
 	for (unsigned i = 0; i < eni->nsessions && i < AWS_ENI_SESSIONS_CAP; i++) {
 		const struct aws_session *s = eni->sessions[i];
@@ -158,10 +159,11 @@ static void print_final_text(const struct mirror_source *ms, const struct live_s
 		       (unsigned long long)c->session[i].truncated);
 	}
 	if (ls)
-		printf("  capture            %llu received by the filter, %llu dropped by the kernel, "
-		       "%llu by the interface\n",
-		       (unsigned long long)ls->received, (unsigned long long)ls->dropped,
-		       (unsigned long long)ls->if_dropped);
+		printf(
+		    "  capture            %llu received by the filter, %llu dropped by the kernel, "
+		    "%llu by the interface\n",
+		    (unsigned long long)ls->received, (unsigned long long)ls->dropped,
+		    (unsigned long long)ls->if_dropped);
 }
 
 static int print_final_json(const struct mirror_source *ms, const struct live_stats *ls)
@@ -244,7 +246,7 @@ static bool load_config(struct aws_config *cfg, char **files, unsigned n)
 		memset(&err, 0, sizeof(err));
 		if (aws_config_load(cfg, files[i], &err)) {
 			fprintf(stderr, "vxscope mirror: %s\n",
-				err.msg[0] ? err.msg : "cannot load configuration");
+			        err.msg[0] ? err.msg : "cannot load configuration");
 			return false;
 		}
 	}
@@ -256,7 +258,7 @@ static bool load_config(struct aws_config *cfg, char **files, unsigned n)
 	int rc = aws_config_validate(cfg, d);
 	for (unsigned i = 0; i < d->n; i++)
 		fprintf(stderr, "vxscope mirror: %s%s\n", d->d[i].warning ? "warning: " : "",
-			d->d[i].msg);
+		        d->d[i].msg);
 	if (d->dropped)
 		fprintf(stderr, "vxscope mirror: ... and %u more problems\n", d->dropped);
 	free(d);
@@ -305,7 +307,7 @@ int cmd_mirror(int argc, char **argv)
 		case 'c':
 			if (nconfigs == MAX_CONFIGS) {
 				fprintf(stderr, "vxscope mirror: at most %d --config files\n",
-					MAX_CONFIGS);
+				        MAX_CONFIGS);
 				return EXIT_USAGE;
 			}
 			configs[nconfigs++] = optarg;
@@ -339,9 +341,9 @@ int cmd_mirror(int argc, char **argv)
 			replay = strtod(optarg, &end);
 			if (end == optarg || *end || !(replay > 0) || replay > 1e6) {
 				fprintf(stderr,
-					"vxscope mirror: --replay-speed must be a number above 0 "
-					"(1 = real time), not '%s'\n",
-					optarg);
+				        "vxscope mirror: --replay-speed must be a number above 0 "
+				        "(1 = real time), not '%s'\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -366,7 +368,7 @@ int cmd_mirror(int argc, char **argv)
 	}
 	if (!nconfigs) {
 		fprintf(stderr, "vxscope mirror: --config FILE is required (the AWS CLI JSON and "
-				"the host map)\n");
+		                "the host map)\n");
 		return EXIT_USAGE;
 	}
 	if (ifname && capture) {
@@ -394,9 +396,9 @@ int cmd_mirror(int argc, char **argv)
 		eni = aws_config_eni(&cfg, eni_id);
 		if (!eni) {
 			fprintf(stderr,
-				"vxscope mirror: unknown ENI '%s': neither the host map nor any "
-				"session names it\n",
-				eni_id);
+			        "vxscope mirror: unknown ENI '%s': neither the host map nor any "
+			        "session names it\n",
+			        eni_id);
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -404,9 +406,9 @@ int cmd_mirror(int argc, char **argv)
 		eni = aws_config_eni_by_ifname(&cfg, ifname);
 		if (!eni) {
 			fprintf(stderr,
-				"vxscope mirror: --eni is required: no host-map ENI has Interface "
-				"'%s'\n",
-				ifname);
+			        "vxscope mirror: --eni is required: no host-map ENI has Interface "
+			        "'%s'\n",
+			        ifname);
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -417,18 +419,18 @@ int cmd_mirror(int argc, char **argv)
 	}
 	if (!eni->nsessions) {
 		fprintf(stderr,
-			"vxscope mirror: %s: no traffic mirror session has this ENI as its source "
-			"(NetworkInterfaceId): nothing to mirror\n",
-			eni->id);
+		        "vxscope mirror: %s: no traffic mirror session has this ENI as its source "
+		        "(NetworkInterfaceId): nothing to mirror\n",
+		        eni->id);
 		status = EXIT_USAGE;
 		goto out;
 	}
 	if (!ifname && !capture) {
 		if (!eni->ifname[0]) {
 			fprintf(stderr,
-				"vxscope mirror: %s: give --interface or --capture (the host map "
-				"names no Interface for it)\n",
-				eni->id);
+			        "vxscope mirror: %s: give --interface or --capture (the host map "
+			        "names no Interface for it)\n",
+			        eni->id);
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -470,23 +472,23 @@ int cmd_mirror(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fprintf(stderr, "vxscope mirror: %s: mirroring %s (%u session%s) via %s\n", eni->id,
-		capture ? capture : ifname, eni->nsessions, eni->nsessions == 1 ? "" : "s",
-		mode_name(mirror_source_send_mode(ms)));
+	        capture ? capture : ifname, eni->nsessions, eni->nsessions == 1 ? "" : "s",
+	        mode_name(mirror_source_send_mode(ms)));
 
 	struct live_stats ls, *lsp = NULL;
 	if (lc) {
 		int rc = mirror_source_run_live(ms, lc, &mirror_stop, count, (unsigned)stats_s,
-						on_stats, NULL);
+		                                on_stats, NULL);
 		if (rc) {
 			fprintf(stderr, "vxscope mirror: interface %s: %s\n", ifname,
-				live_error(lc));
+			        live_error(lc));
 			status = EXIT_INPUT;
 		}
 		if (live_stats(lc, &ls) == 0)
 			lsp = &ls;
 	} else {
 		enum capture_status st = mirror_source_run_file(ms, rd, &mirror_stop, count, replay,
-								(unsigned)stats_s, on_stats, NULL);
+		                                                (unsigned)stats_s, on_stats, NULL);
 		if (st == CAPTURE_DAMAGED || st == CAPTURE_IOERR) {
 			fprintf(stderr, "vxscope mirror: %s: %s\n", capture, capture_error(rd));
 			status = EXIT_INPUT;
@@ -495,14 +497,14 @@ int cmd_mirror(int argc, char **argv)
 	if (json) {
 		if (print_final_json(ms, lsp)) {
 			fprintf(stderr, "vxscope mirror: cannot write the counters: %s\n",
-				strerror(errno));
+			        strerror(errno));
 			status = EXIT_OUTPUT;
 		}
 	} else {
 		print_final_text(ms, lsp);
 		if (fflush(stdout) || ferror(stdout)) {
 			fprintf(stderr, "vxscope mirror: cannot write the counters: %s\n",
-				strerror(errno));
+			        strerror(errno));
 			status = EXIT_OUTPUT;
 		}
 	}

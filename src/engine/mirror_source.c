@@ -16,23 +16,23 @@
 #include "decode/ipaddr.h"
 #include "mirror/vxlan_encap.h"
 
-#define SEND_BUF (VXLAN_ENCAP_MAX + 64)
+#define SEND_BUF        (VXLAN_ENCAP_MAX + 64)
 #define JUMBO_COPY_BITS ((uint64_t)(9001 + MIRROR_SOURCE_L2_BYTES) * 8)
-#define POLL_MS 100
+#define POLL_MS         100
 
 struct mirror_source {
 	struct mirror_source_cfg cfg;
 	const struct aws_eni *eni;
 	struct decode_cfg dcfg;
 	enum mirror_send_mode mode;
-	int fd4, fd6;           /* raw or UDP sockets per outer family, -1 when not needed */
+	int fd4, fd6; /* raw or UDP sockets per outer family, -1 when not needed */
 	uint16_t ip_id;
 	/* token bucket, in bits */
 	double tokens, depth;
 	int64_t refill_ns;
 	struct mirror_counters c;
-	uint8_t *sendbuf;       /* SEND_BUF bytes */
-	uint8_t *l2buf;         /* 14 + CAPTURE_MAX_FRAME: Ethernet frame for bare-IP captures */
+	uint8_t *sendbuf; /* SEND_BUF bytes */
+	uint8_t *l2buf;   /* 14 + CAPTURE_MAX_FRAME: Ethernet frame for bare-IP captures */
 };
 
 static int64_t mono_ns(void)
@@ -88,8 +88,8 @@ static void close_sockets(struct mirror_source *ms)
 	ms->fd4 = ms->fd6 = -1;
 }
 
-int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg *cfg,
-		      char *errbuf, size_t errlen, char *warn, size_t warnlen)
+int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg *cfg, char *errbuf,
+                      size_t errlen, char *warn, size_t warnlen)
 {
 	const struct aws_eni *eni = cfg->eni;
 	if (warn && warnlen)
@@ -100,23 +100,24 @@ int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg
 	}
 	if (!eni->naddrs) {
 		snprintf(errbuf, errlen,
-			 "%s: the host map gives it no Addresses: direction and the outer source "
-			 "address come from them",
-			 eni->id);
+		         "%s: the host map gives it no Addresses: direction and the outer source "
+		         "address come from them",
+		         eni->id);
 		return -EINVAL;
 	}
 	if (!eni->nsessions) {
 		snprintf(errbuf, errlen, "%s: no traffic mirror session has this ENI as its source",
-			 eni->id);
+		         eni->id);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < eni->nsessions; i++) {
 		const struct aws_session *s = eni->sessions[i];
 		if (!s->target || !s->target->naddrs) {
-			snprintf(errbuf, errlen,
-				 "session %s: target %s has no Addresses in the host map: nowhere to "
-				 "send",
-				 s->id, s->target_id);
+			snprintf(
+			    errbuf, errlen,
+			    "session %s: target %s has no Addresses in the host map: nowhere to "
+			    "send",
+			    s->id, s->target_id);
 			return -EINVAL;
 		}
 	}
@@ -157,7 +158,7 @@ int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg
 			close_sockets(ms);
 			if (rc != -EPERM && rc != -EACCES) {
 				snprintf(errbuf, errlen, "cannot open a raw IP socket: %s",
-					 strerror(-rc));
+				         strerror(-rc));
 				mirror_source_free(ms);
 				return rc;
 			}
@@ -173,12 +174,12 @@ int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg
 		}
 		if (warn && warnlen)
 			snprintf(warn, warnlen,
-				 "%s: sending through a plain UDP socket: the kernel chooses the "
-				 "outer source address (not necessarily the ENI's) and one outer "
-				 "source port for every flow (no per-flow hash, so an NLB-like "
-				 "target sees one flow), and computes the UDP checksum",
-				 cfg->force_udp ? "--udp-socket"
-						: "no permission for a raw socket (CAP_NET_RAW)");
+			         "%s: sending through a plain UDP socket: the kernel chooses the "
+			         "outer source address (not necessarily the ENI's) and one outer "
+			         "source port for every flow (no per-flow hash, so an NLB-like "
+			         "target sees one flow), and computes the UDP checksum",
+			         cfg->force_udp ? "--udp-socket"
+			                        : "no permission for a raw socket (CAP_NET_RAW)");
 	} else {
 		ms->mode = MIRROR_SEND_RAW;
 	}
@@ -271,7 +272,7 @@ static bool bucket_take(struct mirror_source *ms, uint64_t bits)
 }
 
 static const struct ip_addr *pick_addr(const struct ip_addr *v, unsigned n, uint8_t fam,
-				       uint32_t hash)
+                                       uint32_t hash)
 {
 	unsigned cnt = 0;
 	for (unsigned i = 0; i < n; i++)
@@ -286,7 +287,7 @@ static const struct ip_addr *pick_addr(const struct ip_addr *v, unsigned n, uint
 }
 
 static int send_copy(struct mirror_source *ms, uint8_t fam, const struct ip_addr *dst,
-		     const uint8_t *buf, size_t len)
+                     const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -335,7 +336,8 @@ void mirror_source_frame(struct mirror_source *ms, struct packet *p)
 	size_t inner_cap = p->caplen;
 	if (p->linktype != LINKTYPE_ETHERNET) {
 		int off = l3_offset(p->linktype);
-		if (off < 0 || !p->has_ip || p->caplen < (uint32_t)off || p->wirelen < (uint32_t)off) {
+		if (off < 0 || !p->has_ip || p->caplen < (uint32_t)off ||
+		    p->wirelen < (uint32_t)off) {
 			c->unsupported++;
 			return;
 		}
@@ -384,7 +386,8 @@ void mirror_source_frame(struct mirror_source *ms, struct packet *p)
 	uint8_t fam = d.outer_family == 6 ? 6 : 4;
 	uint16_t sport = vxlan_encap_sport(p);
 	const struct aws_target *t = d.session->target;
-	const struct ip_addr *dst = pick_addr(t->addrs, t->naddrs, fam, (uint32_t)sport * 2654435761u >> 8);
+	const struct ip_addr *dst =
+	    pick_addr(t->addrs, t->naddrs, fam, (uint32_t)sport * 2654435761u >> 8);
 	const struct ip_addr *src = pick_addr(ms->eni->addrs, 1, fam, 0); /* the primary */
 	if (!src)
 		src = pick_addr(ms->eni->addrs, ms->eni->naddrs, fam, 0);
@@ -401,8 +404,8 @@ void mirror_source_frame(struct mirror_source *ms, struct packet *p)
 	prm.ip_id = ms->ip_id;
 	prm.inner_len = d.snap < inner_cap ? d.snap : (uint32_t)inner_cap;
 	size_t len = 0;
-	uint64_t bits = ((uint64_t)vxlan_encap_overhead(fam) + prm.inner_len +
-			 MIRROR_SOURCE_L2_BYTES) * 8;
+	uint64_t bits =
+	    ((uint64_t)vxlan_encap_overhead(fam) + prm.inner_len + MIRROR_SOURCE_L2_BYTES) * 8;
 	if (!bucket_take(ms, bits)) {
 		c->dropped_rate++;
 		c->dropped_rate_bytes += bits / 8;
@@ -434,7 +437,7 @@ void mirror_source_frame(struct mirror_source *ms, struct packet *p)
 }
 
 static void maybe_stats(const struct mirror_source *ms, unsigned interval_s, int64_t *next,
-			void (*on_stats)(const struct mirror_source *, void *), void *arg)
+                        void (*on_stats)(const struct mirror_source *, void *), void *arg)
 {
 	if (!interval_s || !on_stats)
 		return;
@@ -446,8 +449,8 @@ static void maybe_stats(const struct mirror_source *ms, unsigned interval_s, int
 }
 
 int mirror_source_run_live(struct mirror_source *ms, struct live_capture *lc,
-			   volatile sig_atomic_t *stop, uint64_t count, unsigned stats_interval_s,
-			   void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg)
+                           volatile sig_atomic_t *stop, uint64_t count, unsigned stats_interval_s,
+                           void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg)
 {
 	int64_t next = mono_ns() + (int64_t)stats_interval_s * 1000000000;
 	uint64_t n = 0;
@@ -482,12 +485,11 @@ static bool sleep_until(int64_t at, volatile sig_atomic_t *stop)
 	}
 }
 
-enum capture_status mirror_source_run_file(struct mirror_source *ms, struct capture_reader *r,
-					   volatile sig_atomic_t *stop, uint64_t count,
-					   double replay_speed, unsigned stats_interval_s,
-					   void (*on_stats)(const struct mirror_source *ms,
-							    void *arg),
-					   void *arg)
+enum capture_status
+mirror_source_run_file(struct mirror_source *ms, struct capture_reader *r,
+                       volatile sig_atomic_t *stop, uint64_t count, double replay_speed,
+                       unsigned stats_interval_s,
+                       void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg)
 {
 	int64_t next = mono_ns() + (int64_t)stats_interval_s * 1000000000;
 	int64_t first_ts = 0, start = 0;

@@ -40,7 +40,10 @@
 #define MIRROR_SOURCE_L2_BYTES 14
 /* Synthesised inner MAC for the far side of bare-IP captures (spec 4.3: [UNVERIFIED] which
  * MACs AWS shows; the ENI's own MAC is used on its side, 02:00:00:00:00:01 if unknown). */
-#define MIRROR_SOURCE_GW_MAC {0x02, 0x00, 0x00, 0x00, 0x00, 0xfe}
+#define MIRROR_SOURCE_GW_MAC                                                                       \
+	{                                                                                          \
+		0x02, 0x00, 0x00, 0x00, 0x00, 0xfe                                                 \
+	}
 
 enum mirror_send_mode {
 	MIRROR_SEND_RAW = 0, /* raw IP socket: our outer headers */
@@ -51,35 +54,35 @@ struct mirror_source_cfg {
 	const struct aws_config *config; /* validated; outlives the source */
 	const struct aws_eni *eni;       /* the source ENI (config-owned) */
 	struct mirror_opts opts;
-	uint64_t max_bps;                /* mirror bits per second incl. headers; 0 = no bound */
-	uint64_t burst_bits;             /* bucket depth; 0 = max(max_bps / 20, 2 jumbo copies) */
-	bool force_udp;                  /* use the UDP socket even with CAP_NET_RAW */
+	uint64_t max_bps;    /* mirror bits per second incl. headers; 0 = no bound */
+	uint64_t burst_bits; /* bucket depth; 0 = max(max_bps / 20, 2 jumbo copies) */
+	bool force_udp;      /* use the UDP socket even with CAP_NET_RAW */
 };
 
 /* Per-session counters, in the ENI's session order (eni->sessions[i]). */
 struct mirror_session_counters {
-	uint64_t packets, bytes;         /* copies sent, outer IP bytes */
+	uint64_t packets, bytes; /* copies sent, outer IP bytes */
 	uint64_t truncated;
 };
 
 struct mirror_counters {
-	uint64_t frames;                 /* frames read */
-	uint64_t frame_bytes;            /* their wire length */
-	uint64_t selected;               /* the decision said "mirror" */
-	uint64_t mirrored;               /* copies sent */
-	uint64_t mirrored_bytes;         /* outer IP bytes sent */
-	uint64_t inner_bytes;            /* inner frame bytes sent */
-	uint64_t truncated;              /* copies shorter than their frame */
-	uint64_t trunc_by[3];            /* by enum mirror_trunc */
+	uint64_t frames;                        /* frames read */
+	uint64_t frame_bytes;                   /* their wire length */
+	uint64_t selected;                      /* the decision said "mirror" */
+	uint64_t mirrored;                      /* copies sent */
+	uint64_t mirrored_bytes;                /* outer IP bytes sent */
+	uint64_t inner_bytes;                   /* inner frame bytes sent */
+	uint64_t truncated;                     /* copies shorter than their frame */
+	uint64_t trunc_by[3];                   /* by enum mirror_trunc */
 	uint64_t filtered[MIRROR_REASON_COUNT]; /* not mirrored, by reason ([0] unused) */
 	uint64_t filtered_total;
-	uint64_t not_source;             /* neither from nor to the ENI (promiscuous noise) */
-	uint64_t own_copies;             /* our own VXLAN copies seen again on the interface */
-	uint64_t unsupported;            /* a link type we cannot turn into an Ethernet frame */
-	uint64_t dropped_rate;           /* --max-bps had no tokens */
+	uint64_t not_source;   /* neither from nor to the ENI (promiscuous noise) */
+	uint64_t own_copies;   /* our own VXLAN copies seen again on the interface */
+	uint64_t unsupported;  /* a link type we cannot turn into an Ethernet frame */
+	uint64_t dropped_rate; /* --max-bps had no tokens */
 	uint64_t dropped_rate_bytes;
-	uint64_t dropped_send;           /* sendto failed (EMSGSIZE: over the path MTU, ...) */
-	uint64_t dropped_no_addr;        /* the ENI has no address of the target's family */
+	uint64_t dropped_send;    /* sendto failed (EMSGSIZE: over the path MTU, ...) */
+	uint64_t dropped_no_addr; /* the ENI has no address of the target's family */
 	int last_send_errno;
 	struct mirror_session_counters session[AWS_ENI_SESSIONS_CAP];
 };
@@ -90,9 +93,9 @@ struct mirror_source;
  * address) and open the send sockets.  0, or -EINVAL (config problem), -EPERM/-errno
  * (sockets); errbuf says what and why.  *warn (may be NULL) receives a warning to print
  * ("" if none): the UDP fallback explains what differs.  *out owned by the caller. */
-int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg *cfg,
-		      char *errbuf, size_t errlen, char *warn, size_t warnlen)
-	__attribute__((warn_unused_result));
+int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg *cfg, char *errbuf,
+                      size_t errlen, char *warn, size_t warnlen)
+    __attribute__((warn_unused_result));
 
 /* One frame with its capture facts (frame, ts_ns, caplen, wirelen, linktype, data).  The
  * other fields of p are overwritten (decode). */
@@ -102,19 +105,18 @@ void mirror_source_frame(struct mirror_source *ms, struct packet *p);
  * stats_interval_s > 0, every stats_interval_s seconds, calls on_stats (may be NULL).
  * 0, or the live capture's status (CAPTURE_IOERR / CAPTURE_EOF) with live_error() set. */
 int mirror_source_run_live(struct mirror_source *ms, struct live_capture *lc,
-			   volatile sig_atomic_t *stop, uint64_t count, unsigned stats_interval_s,
-			   void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg);
+                           volatile sig_atomic_t *stop, uint64_t count, unsigned stats_interval_s,
+                           void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg);
 
 /* Read a capture file until its end, *stop or `count` frames.  replay_speed 0: as fast as
  * allowed; > 0: honour the timestamps, scaled (1 = real time, 2 = twice as fast).
  * Returns the reader's final status (CAPTURE_EOF, CAPTURE_DAMAGED, CAPTURE_IOERR), or
  * CAPTURE_FRAME when stopped early. */
-enum capture_status mirror_source_run_file(struct mirror_source *ms, struct capture_reader *r,
-					   volatile sig_atomic_t *stop, uint64_t count,
-					   double replay_speed, unsigned stats_interval_s,
-					   void (*on_stats)(const struct mirror_source *ms,
-							    void *arg),
-					   void *arg);
+enum capture_status
+mirror_source_run_file(struct mirror_source *ms, struct capture_reader *r,
+                       volatile sig_atomic_t *stop, uint64_t count, double replay_speed,
+                       unsigned stats_interval_s,
+                       void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg);
 
 const struct mirror_counters *mirror_source_counters(const struct mirror_source *ms);
 enum mirror_send_mode mirror_source_send_mode(const struct mirror_source *ms);

@@ -89,7 +89,7 @@ uint16_t vxlan_encap_sport(const struct packet *p)
 		memcpy(a.addr, p->src.a, 16);
 		memcpy(b.addr, p->dst.a, 16);
 		bool ports = p->has_l4 && !p->is_fragment &&
-			     (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP);
+		             (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP);
 		if (ports) {
 			a.port = p->sport;
 			b.port = p->dport;
@@ -118,7 +118,7 @@ uint16_t vxlan_encap_sport(const struct packet *p)
 }
 
 int vxlan_encap_build(const struct vxlan_encap_params *prm, const uint8_t *inner,
-		      size_t inner_caplen, uint8_t *out, size_t cap, size_t *len, bool *cut)
+                      size_t inner_caplen, uint8_t *out, size_t cap, size_t *len, bool *cut)
 {
 	uint8_t fam = prm->src.family;
 	if ((fam != 4 && fam != 6) || prm->dst.family != fam || prm->vni > VXLAN_ENCAP_VNI_MAX ||

@@ -20,24 +20,24 @@
 
 #include "decode/packet.h"
 
-#define VXLAN_ENCAP_PORT      4789
-#define VXLAN_ENCAP_HLEN      8
-#define VXLAN_ENCAP_FLAGS     0x08 /* I: the VNI is valid */
-#define VXLAN_ENCAP_VNI_MAX   0xffffffu
-#define VXLAN_ENCAP_UDP_HLEN  8
+#define VXLAN_ENCAP_PORT     4789
+#define VXLAN_ENCAP_HLEN     8
+#define VXLAN_ENCAP_FLAGS    0x08 /* I: the VNI is valid */
+#define VXLAN_ENCAP_VNI_MAX  0xffffffu
+#define VXLAN_ENCAP_UDP_HLEN 8
 /* Outer bytes in front of the inner frame (what a raw socket sends): IP + UDP + VXLAN. */
 #define VXLAN_ENCAP_V4_OVERHEAD (20 + VXLAN_ENCAP_UDP_HLEN + VXLAN_ENCAP_HLEN) /* 36 */
 #define VXLAN_ENCAP_V6_OVERHEAD (40 + VXLAN_ENCAP_UDP_HLEN + VXLAN_ENCAP_HLEN) /* 56 */
 /* Largest outer datagram we build (IPv4 total length is 16 bits; IPv6 without jumbograms). */
-#define VXLAN_ENCAP_MAX       65535u
+#define VXLAN_ENCAP_MAX 65535u
 
 /* RFC 7348 section 5: a hash-derived source port SHOULD be in the dynamic range. */
-#define VXLAN_ENCAP_SPORT_MIN 49152u
+#define VXLAN_ENCAP_SPORT_MIN  49152u
 #define VXLAN_ENCAP_SPORT_SPAN 16384u
 
 /* Outer header choices (AWS documents none of them; see docs/mirror-source.md). */
-#define VXLAN_ENCAP_TTL       64 /* Linux's default hop limit; the Linux VXLAN device's too */
-#define VXLAN_ENCAP_DSCP      0  /* best effort: production traffic goes first (spec 4.6) */
+#define VXLAN_ENCAP_TTL  64 /* Linux's default hop limit; the Linux VXLAN device's too */
+#define VXLAN_ENCAP_DSCP 0  /* best effort: production traffic goes first (spec 4.6) */
 
 struct vxlan_encap_params {
 	struct ip_addr src, dst; /* outer addresses, same family (4 or 6) */
@@ -67,8 +67,8 @@ uint16_t vxlan_encap_sport(const struct packet *p);
  * inner_caplen, max_ip_len too small for the outer headers), -EMSGSIZE (over
  * VXLAN_ENCAP_MAX) or -ENOSPC (cap too small).  Nothing is written on error. */
 int vxlan_encap_build(const struct vxlan_encap_params *prm, const uint8_t *inner,
-		      size_t inner_caplen, uint8_t *out, size_t cap, size_t *len, bool *cut)
-	__attribute__((warn_unused_result));
+                      size_t inner_caplen, uint8_t *out, size_t cap, size_t *len, bool *cut)
+    __attribute__((warn_unused_result));
 
 /* Outer overhead in front of the inner frame for an outer family (4 or 6): 36 or 56. */
 unsigned vxlan_encap_overhead(uint8_t family);

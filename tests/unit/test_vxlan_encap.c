@@ -111,8 +111,8 @@ static uint16_t port_of(const struct fspec *f)
 	return vxlan_encap_sport(&p);
 }
 
-static void params(struct vxlan_encap_params *prm, const char *src, const char *dst,
-		   uint32_t vni, uint32_t inner_len)
+static void params(struct vxlan_encap_params *prm, const char *src, const char *dst, uint32_t vni,
+                   uint32_t inner_len)
 {
 	memset(prm, 0, sizeof(*prm));
 	assert_int_equal(ipaddr_parse(src, &prm->src), 0);
@@ -217,7 +217,8 @@ static void roundtrip(const char *osrc, const char *odst, const struct fspec *f)
 static void test_roundtrip(void **state)
 {
 	(void)state;
-	struct fspec v4tcp = {"192.0.2.1", "198.51.100.2", IPPROTO_NUM_TCP, 40000, 443, 77, 64, 300};
+	struct fspec v4tcp = {"192.0.2.1", "198.51.100.2", IPPROTO_NUM_TCP, 40000, 443, 77, 64,
+	                      300};
 	struct fspec v6udp = {"2001:db8::1", "2001:db8::2", IPPROTO_NUM_UDP, 5353, 53, 0, 64, 40};
 	roundtrip("10.0.1.5", "10.0.2.9", &v4tcp);
 	roundtrip("10.0.1.5", "10.0.2.9", &v6udp);
@@ -237,12 +238,12 @@ static void test_ipv6_checksum(void **state)
 	assert_int_equal(vxlan_encap_build(&prm, inner, n, out, sizeof(out), &len, NULL), 0);
 	assert_int_equal(len, 56 + n);
 	assert_int_equal(out[0] >> 4, 6);
-	assert_int_equal(out[0] & 0x0f, 0);         /* traffic class high bits: DSCP 0 */
+	assert_int_equal(out[0] & 0x0f, 0); /* traffic class high bits: DSCP 0 */
 	assert_int_equal(out[1] >> 4, 0);
-	assert_int_equal(r16(out + 4), len - 40);   /* payload length */
+	assert_int_equal(r16(out + 4), len - 40); /* payload length */
 	assert_int_equal(out[6], 17);
 	assert_int_equal(out[7], 64);
-	assert_int_not_equal(r16(out + 46), 0);     /* checksum present over IPv6 */
+	assert_int_not_equal(r16(out + 46), 0); /* checksum present over IPv6 */
 	/* verify: pseudo-header + UDP datagram sums to 0xffff */
 	uint32_t sum = 0;
 	for (size_t i = 8; i < 40; i += 2)
@@ -252,7 +253,8 @@ static void test_ipv6_checksum(void **state)
 	/* the flow label follows the source port: same port, same label */
 	uint32_t label = (uint32_t)(out[1] & 0x0f) << 16 | r16(out + 2);
 	uint8_t out2[4096];
-	assert_int_equal(vxlan_encap_build(&prm, inner, 60, out2, sizeof(out2), &len, NULL), -EINVAL);
+	assert_int_equal(vxlan_encap_build(&prm, inner, 60, out2, sizeof(out2), &len, NULL),
+	                 -EINVAL);
 	prm.inner_len = 60;
 	assert_int_equal(vxlan_encap_build(&prm, inner, n, out2, sizeof(out2), &len, NULL), 0);
 	assert_int_equal((uint32_t)(out2[1] & 0x0f) << 16 | r16(out2 + 2), label);
@@ -342,11 +344,12 @@ static void test_errors(void **state)
 	/* over 65535 bytes of IPv4 */
 	static uint8_t big[70000], bigout[70000];
 	params(&prm, "10.0.1.5", "10.0.2.9", 1, 65535 - 35);
-	assert_int_equal(vxlan_encap_build(&prm, big, sizeof(big), bigout, sizeof(bigout), &len, NULL),
-			 -EMSGSIZE);
+	assert_int_equal(
+	    vxlan_encap_build(&prm, big, sizeof(big), bigout, sizeof(bigout), &len, NULL),
+	    -EMSGSIZE);
 	prm.inner_len = 65535 - 36;
-	assert_int_equal(vxlan_encap_build(&prm, big, sizeof(big), bigout, sizeof(bigout), &len, NULL),
-			 0);
+	assert_int_equal(
+	    vxlan_encap_build(&prm, big, sizeof(big), bigout, sizeof(bigout), &len, NULL), 0);
 	assert_int_equal(len, 65535);
 }
 
@@ -368,12 +371,16 @@ static void test_sport_symmetric(void **state)
 			snprintf(a, sizeof(a), "2001:db8::%x:%x", rand() & 0xffff, rand() & 0xffff);
 			snprintf(b, sizeof(b), "2001:db8::%x:%x", rand() & 0xffff, rand() & 0xffff);
 		} else {
-			snprintf(a, sizeof(a), "10.%d.%d.%d", rand() & 255, rand() & 255, rand() & 255);
-			snprintf(b, sizeof(b), "10.%d.%d.%d", rand() & 255, rand() & 255, rand() & 255);
+			snprintf(a, sizeof(a), "10.%d.%d.%d", rand() & 255, rand() & 255,
+			         rand() & 255);
+			snprintf(b, sizeof(b), "10.%d.%d.%d", rand() & 255, rand() & 255,
+			         rand() & 255);
 		}
 		uint16_t pa = (uint16_t)(rand() & 0xffff), pb = (uint16_t)(rand() & 0xffff);
-		struct fspec fwd = {a, b, proto, pa, pb, (uint32_t)rand(), 64, (size_t)(rand() % 50)};
-		struct fspec rev = {b, a, proto, pb, pa, (uint32_t)rand(), 57, (size_t)(rand() % 50)};
+		struct fspec fwd = {
+		    a, b, proto, pa, pb, (uint32_t)rand(), 64, (size_t)(rand() % 50)};
+		struct fspec rev = {
+		    b, a, proto, pb, pa, (uint32_t)rand(), 57, (size_t)(rand() % 50)};
 		uint16_t x = port_of(&fwd), y = port_of(&rev);
 		assert_int_equal(x, y);
 		assert_true(x >= 49152);
@@ -427,9 +434,9 @@ static void test_sport_tuple(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ipv4_bytes),      cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_ipv6_checksum),   cmocka_unit_test(test_cuts),
-	    cmocka_unit_test(test_errors),          cmocka_unit_test(test_sport_symmetric),
+	    cmocka_unit_test(test_ipv4_bytes),    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_ipv6_checksum), cmocka_unit_test(test_cuts),
+	    cmocka_unit_test(test_errors),        cmocka_unit_test(test_sport_symmetric),
 	    cmocka_unit_test(test_sport_tuple),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
