@@ -30,7 +30,9 @@
 #   5. --udp-socket: the fallback warns and still delivers VXLAN with VNI 303;
 #   6. an IPv6 outer header (fd97::1 -> fd99::2, UDP checksum computed) is decapsulated by the
 #      kernel's IPv6 VXLAN device (vx404) into exactly the TCP frames, cut to 150;
-#   7. unknown ENI and missing interface: clear messages, statuses 1 and 2.
+#   7. unknown ENI and missing interface: clear messages, statuses 1 and 2;
+#   8. without CAP_NET_RAW (setpriv): live capture refused with status 2, a replay falls back
+#      to the UDP socket with a warning.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -467,6 +469,25 @@ CHECK="unknown ENI -> status 1 naming it; missing interface -> status 2 naming i
 check test "$rc1" -eq 1 -a "$rc2" -eq 2
 grep -q "unknown ENI 'eni-nope'" "$T/err1" || { cat "$T/err1"; fails=$((fails + 1)); }
 grep -q "nosuch0" "$T/err2" || { cat "$T/err2"; fails=$((fails + 1)); }
+
+# 8. without CAP_NET_RAW: the live capture is refused (status 2, "permission denied"); a replay
+# falls back to the UDP socket by itself, says so, and still delivers
+if command -v setpriv >/dev/null 2>&1; then
+	NORAW="setpriv --bounding-set=-net_raw --inh-caps=-net_raw"
+	nsx a $NORAW "$BIN" mirror --config "$T/aws.json" --config "$T/hostmap.json" --eni $ENI \
+		--interface eth0 >/dev/null 2>"$T/err3"
+	rc3=$?
+	n_before=$(wc -l <"$T/sink.log")
+	nsx a $NORAW "$BIN" mirror --config "$T/aws.json" --config "$T/hostmap.json" --eni $ENI \
+		--capture "$T/exp303.pcap" --json >"$T/noraw.json" 2>"$T/err4"
+	rc4=$?
+	sleep 0.5
+	n_after=$(wc -l <"$T/sink.log")
+	CHECK="no CAP_NET_RAW: live capture refused (status $rc3), replay falls back to UDP (status $rc4, $((n_after - n_before)) datagrams)"
+	check test "$rc3" -eq 2 -a "$rc4" -eq 0 -a "$n_after" -gt "$n_before"
+	grep -q "permission denied" "$T/err3" || { cat "$T/err3"; fails=$((fails + 1)); }
+	grep -q "no permission for a raw socket" "$T/err4" || { cat "$T/err4"; fails=$((fails + 1)); }
+fi
 
 [ $fails -eq 0 ] || exit 1
 echo "all checks passed"
