@@ -279,6 +279,7 @@ struct sess_stats {
 
 struct rule_hit {
 	const struct aws_session *s;
+	enum mirror_dir dir;
 	int64_t rule;
 	bool accept;
 	uint64_t packets;
@@ -297,18 +298,28 @@ struct explain {
 	bool have_ts;
 };
 
-static void count_hit(struct explain *x, const struct mirror_decision *d)
+static void count_hit(struct explain *x, const struct aws_session *s, enum mirror_dir dir,
+		      int64_t rule, bool accept)
 {
 	for (unsigned i = 0; i < x->nhits; i++) {
 		struct rule_hit *h = &x->hits[i];
-		if (h->s == d->session && h->rule == d->rule_number && h->accept == d->accept) {
+		if (h->s == s && h->dir == dir && h->rule == rule && h->accept == accept) {
 			h->packets++;
 			return;
 		}
 	}
 	if (x->nhits < RULE_HITS_MAX)
-		x->hits[x->nhits++] =
-			(struct rule_hit){d->session, d->rule_number, d->accept, 1};
+		x->hits[x->nhits++] = (struct rule_hit){s, dir, rule, accept, 1};
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct rule_hit *x = a, *y = b;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return (int)x->accept - (int)y->accept;
 }
 
 static unsigned sess_index(const struct explain *x, const struct aws_session *s)
@@ -373,6 +384,28 @@ static void packet_line(struct explain *x, struct jsonw *w, const struct packet 
 		       f->frame_len, what);
 }
 
+/* Each session the walk reached: its deciding rule (a reject counts even when a later
+ * session mirrored the packet). */
+static void count_session_rules(struct explain *x, enum mirror_dir dir,
+				const struct mirror_facts *f, const struct mirror_decision *d)
+{
+	if (d->by_network_service) {
+		count_hit(x, d->session, dir, 0, true);
+		return;
+	}
+	for (unsigned i = 0; i < x->eni->nsessions; i++) {
+		const struct aws_session *s = x->eni->sessions[i];
+		const struct aws_rule *r = s->filter ? mirror_filter_match(s->filter, dir, f) : NULL;
+		if (r) {
+			count_hit(x, s, dir, r->number, r->accept);
+			if (!r->accept)
+				x->ss[i].rejected++;
+		}
+		if (s == d->session && (d->accept || x->mo.reject_stops))
+			break;
+	}
+}
+
 static void explain_packet(struct explain *x, struct jsonw *w, const struct packet *p,
 			   const struct fopts *o)
 {
@@ -414,11 +447,9 @@ static void explain_packet(struct explain *x, struct jsonw *w, const struct pack
 			st->wire_bytes += d.snap + (d.outer_family == 6 ? MIRROR_WIRE_OVERHEAD_V6
 									: MIRROR_WIRE_OVERHEAD_V4);
 			st->truncated += d.trunc != MIRROR_TRUNC_NONE;
-			count_hit(x, &d);
-		} else if (d.session && d.reason == MIRROR_REJECTED) {
-			x->ss[sess_index(x, d.session)].rejected++;
-			count_hit(x, &d);
 		}
+		if (have_dir && never == MIRROR_MIRRORED)
+			count_session_rules(x, dir, &f, &d);
 	}
 	if (o->packets)
 		packet_line(x, w, p, &f, have_dir, dir, &d, not_eni, o->json);
@@ -468,7 +499,8 @@ static void summary_text(const struct explain *x, const struct fopts *o)
 		printf("\n");
 		for (unsigned h = 0; h < x->nhits; h++)
 			if (x->hits[h].s == s)
-				printf("     rule %" PRId64 " %s: %" PRIu64 " packets\n", x->hits[h].rule,
+				printf("     %s rule %" PRId64 " %s: %" PRIu64 " packets\n",
+				       aws_dir_name(x->hits[h].dir), x->hits[h].rule,
 				       x->hits[h].rule == 0 ? "(amazon-dns)"
 				       : x->hits[h].accept ? "accept"
 							   : "reject",
@@ -533,6 +565,7 @@ static void summary_json(const struct explain *x, struct jsonw *w, const struct 
 			if (x->hits[h].s != s)
 				continue;
 			jsonw_obj_begin(w);
+			jsonw_kstr(w, "direction", aws_dir_name(x->hits[h].dir));
 			jsonw_ki64(w, "rule", x->hits[h].rule);
 			jsonw_kstr(w, "action", x->hits[h].accept ? "accept" : "reject");
 			jsonw_ku64(w, "packets", x->hits[h].packets);
@@ -628,6 +661,7 @@ static int do_explain(const struct aws_config *c, const struct fopts *o)
 		if (o->json)
 			(void)strbuf_maybe_flush(&b);
 	}
+	qsort(x.hits, x.nhits, sizeof(x.hits[0]), hit_cmp);
 	int rc = FX_OK;
 	if (st != CAPTURE_EOF) {
 		fprintf(stderr, "vxscope filter explain: %s: %s%s; %" PRIu64 " frames read before it\n",
