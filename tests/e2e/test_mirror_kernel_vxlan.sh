@@ -32,7 +32,9 @@
 #      kernel's IPv6 VXLAN device (vx404) into exactly the TCP frames, cut to 150;
 #   7. unknown ENI and missing interface: clear messages, statuses 1 and 2;
 #   8. without CAP_NET_RAW (setpriv): live capture refused with status 2, a replay falls back
-#      to the UDP socket with a warning.
+#      to the UDP socket with a warning;
+#   9. a single-NIC host (target reached through the mirrored interface): our own copies are
+#      recognised and skipped, never mirrored again.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -488,6 +490,46 @@ if command -v setpriv >/dev/null 2>&1; then
 	grep -q "permission denied" "$T/err3" || { cat "$T/err3"; fails=$((fails + 1)); }
 	grep -q "no permission for a raw socket" "$T/err4" || { cat "$T/err4"; fails=$((fails + 1)); }
 fi
+
+# 9. a single-NIC host: the target (b, a UDP socket) is reached through the mirrored eth0
+# itself, with a filter that accepts everything; our copies show up on eth0 as egress UDP 4789
+# and must be skipped (own_copies), never mirrored again
+cat >"$T/self.json" <<EOF
+{ "TrafficMirrorFilters": [ { "TrafficMirrorFilterId": "tmf-0e2e0000000000009",
+    "IngressFilterRules": [ { "TrafficDirection": "ingress", "RuleNumber": 1, "RuleAction": "accept",
+        "SourceCidrBlock": "0.0.0.0/0", "DestinationCidrBlock": "0.0.0.0/0" } ],
+    "EgressFilterRules": [ { "TrafficDirection": "egress", "RuleNumber": 1, "RuleAction": "accept",
+        "SourceCidrBlock": "0.0.0.0/0", "DestinationCidrBlock": "0.0.0.0/0" } ] } ],
+  "TrafficMirrorSessions": [ { "TrafficMirrorSessionId": "tms-0e2e0000000000009",
+    "TrafficMirrorTargetId": "tmt-0e2e0000000000009", "TrafficMirrorFilterId": "tmf-0e2e0000000000009",
+    "NetworkInterfaceId": "$ENI", "SessionNumber": 1, "VirtualNetworkId": 909 } ],
+  "TrafficMirrorTargets": [ { "TrafficMirrorTargetId": "tmt-0e2e0000000000009",
+    "NetworkInterfaceId": "eni-0e2e000000000t9", "Type": "network-interface" } ],
+  "VxscopeHostMap": {
+    "NetworkInterfaces": [ { "NetworkInterfaceId": "$ENI", "Interface": "eth0", "Addresses": ["$A"] } ],
+    "Targets": [ { "TrafficMirrorTargetId": "tmt-0e2e0000000000009", "Addresses": ["10.97.0.2"] } ] } }
+EOF
+ns_spawn b "$T/sink-b.log" python3 -u -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.97.0.2", 4789))
+print("ready", flush=True)
+while True:
+    s.recv(65535)'
+wait_log "$T/sink-b.log" '^ready' || vxs_die "sink in b did not start"
+ns_spawn a "$T/self.log" "$BIN" mirror --config "$T/self.json" --eni $ENI --json
+P_SELF=$VXS_LAST_PID
+wait_log "$T/self.log" 'mirroring eth0' || { cat "$T/self.log"; vxs_die "mirror (single NIC) did not start"; }
+nsx a ping -c 5 -i 0.1 10.97.0.2 >/dev/null || vxs_die "ping (single NIC)"
+sleep 1
+stop_pid "$P_SELF" INT 5
+CHECK="single NIC: every copy seen again on eth0 is skipped (own_copies = mirrored = selected >= 10)"
+check python3 - "$T/self.log" <<'PY'
+import json, sys
+c = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]
+print("  selected %d, mirrored %d, own copies %d" % (c["selected"], c["mirrored"], c["own_copies"]))
+sys.exit(0 if c["own_copies"] == c["mirrored"] == c["selected"] >= 10 else 1)
+PY
 
 [ $fails -eq 0 ] || exit 1
 echo "all checks passed"
