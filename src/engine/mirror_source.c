@@ -337,7 +337,7 @@ void mirror_source_frame(struct mirror_source *ms, struct packet *p)
 	if (p->linktype != LINKTYPE_ETHERNET) {
 		int off = l3_offset(p->linktype);
 		if (off < 0 || !p->has_ip || p->caplen < (uint32_t)off ||
-		    p->wirelen < (uint32_t)off) {
+		    p->wirelen < (uint32_t)off || p->caplen - (uint32_t)off > CAPTURE_MAX_FRAME) {
 			c->unsupported++;
 			return;
 		}
@@ -461,8 +461,10 @@ int mirror_source_run_live(struct mirror_source *ms, struct live_capture *lc,
 		if (rc == CAPTURE_FRAME) {
 			mirror_source_frame(ms, &p);
 			n++;
+		} else if (rc == CAPTURE_EOF) {
+			return -ENODEV;
 		} else if (rc != LIVE_TIMEOUT) {
-			return rc;
+			return -EIO;
 		}
 		maybe_stats(ms, stats_interval_s, &next, on_stats, arg);
 	}

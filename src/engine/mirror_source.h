@@ -101,9 +101,10 @@ int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg
  * other fields of p are overwritten (decode). */
 void mirror_source_frame(struct mirror_source *ms, struct packet *p);
 
-/* Read a live interface until *stop, or `count` frames (0 = no limit).  Each second with
- * stats_interval_s > 0, every stats_interval_s seconds, calls on_stats (may be NULL).
- * 0, or the live capture's status (CAPTURE_IOERR / CAPTURE_EOF) with live_error() set. */
+/* Read a live interface until *stop, or `count` frames (0 = no limit).  With
+ * stats_interval_s > 0, calls on_stats (may be NULL) every stats_interval_s seconds.
+ * 0 when stopped (*stop or count), -ENODEV when the interface went away, -EIO when libpcap
+ * failed; live_error() says why. */
 int mirror_source_run_live(struct mirror_source *ms, struct live_capture *lc,
                            volatile sig_atomic_t *stop, uint64_t count, unsigned stats_interval_s,
                            void (*on_stats)(const struct mirror_source *ms, void *arg), void *arg);

@@ -27,7 +27,8 @@
 #   3. vxscope's counters: selected = mirrored = the BPF total, truncated as expected;
 #   4. --max-bps on a replay of the capture: mirrored + dropped(max-bps) = selected = BPF total,
 #      both parts non-zero;
-#   5. --udp-socket: the fallback warns and still delivers VXLAN with VNI 303;
+#   5. --udp-socket: the fallback warns and still delivers VXLAN with VNI 303; --replay-speed
+#      paces a replay by its timestamps and --stats-interval reports while it runs;
 #   6. an IPv6 outer header (fd97::1 -> fd99::2, UDP checksum computed) is decapsulated by the
 #      kernel's IPv6 VXLAN device (vx404) into exactly the TCP frames, cut to 150;
 #   7. unknown ENI and missing interface: clear messages, statuses 1 and 2;
@@ -411,6 +412,29 @@ lines = open(sys.argv[3]).read().splitlines()[int(sys.argv[4]):]
 ok = "plain UDP socket" in log and c["send"] == "udp-socket" and c["mirrored"] > 0
 ok = ok and len(lines) == c["mirrored"] and all(l.split()[2] == "0800000000012f00" for l in lines)
 if not ok: print(log, c, lines[:3])
+sys.exit(0 if ok else 1)
+PY
+
+# 5b. --replay-speed honours the timestamps (scaled), --stats-interval prints while it runs
+SPAN=$(python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read(); off = 24; ts = []
+while off + 16 <= len(d):
+    s, us, incl, _ = struct.unpack("<IIII", d[off:off + 16]); ts.append(s + us / 1e6); off += 16 + incl
+print("%.3f" % (ts[-1] - ts[0]))' "$T/exp303.pcap")
+t0=$(date +%s.%N)
+nsx a "$BIN" mirror --config "$T/aws.json" --config "$T/hostmap.json" --eni $ENI \
+	--capture "$T/exp303.pcap" --replay-speed 2 --stats-interval 1 --json >"$T/replay.json" 2>"$T/replay.log"
+t1=$(date +%s.%N)
+CHECK="--replay-speed 2: a ${SPAN} s capture takes about half that; stats printed every second"
+check python3 - "$SPAN" "$t0" "$t1" "$T/replay.log" <<'PY'
+import sys
+span, t0, t1 = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+took = t1 - t0
+stats = sum(1 for l in open(sys.argv[4]) if "selected" in l)
+print("  capture span %.2f s, replay took %.2f s, %d stats lines" % (span, took, stats))
+ok = span / 2 * 0.95 <= took <= span / 2 + 1.5
+ok = ok and (stats >= 1 or span / 2 < 1.2)
 sys.exit(0 if ok else 1)
 PY
 
