@@ -292,7 +292,9 @@ static int send_copy(struct mirror_source *ms, uint8_t fam, const struct ip_addr
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	memset(&ss, 0, sizeof(ss));
-	uint16_t port = ms->mode == MIRROR_SEND_UDP ? VXLAN_ENCAP_PORT : 0;
+	uint16_t port = 0; /* raw IPv6: a non-zero port would name another protocol */
+	if (ms->mode == MIRROR_SEND_UDP)
+		port = ms->cfg.udp_port ? ms->cfg.udp_port : VXLAN_ENCAP_PORT;
 	if (fam == 4) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		sin->sin_family = AF_INET;

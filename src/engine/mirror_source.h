@@ -57,6 +57,7 @@ struct mirror_source_cfg {
 	uint64_t max_bps;    /* mirror bits per second incl. headers; 0 = no bound */
 	uint64_t burst_bits; /* bucket depth; 0 = max(max_bps / 20, 2 jumbo copies) */
 	bool force_udp;      /* use the UDP socket even with CAP_NET_RAW */
+	uint16_t udp_port;   /* UDP-socket mode: destination port, 0 = 4789 (for tests) */
 };
 
 /* Per-session counters, in the ENI's session order (eni->sessions[i]). */
