@@ -32,41 +32,42 @@ enum {
 	FX_INPUT = 5,
 };
 
-#define OPT_MAX_RULES 0x3001
-#define OPT_PER_DIR 0x3002
+#define OPT_MAX_RULES    0x3001
+#define OPT_PER_DIR      0x3002
 #define OPT_REJECT_STOPS 0x3003
-#define OPT_PRICE 0x3004
-#define OPT_PACKETS 0x3005
-#define OPT_CAPTURE 0x3006
-#define OPT_ENI 0x3007
+#define OPT_PRICE        0x3004
+#define OPT_PACKETS      0x3005
+#define OPT_CAPTURE      0x3006
+#define OPT_ENI          0x3007
 
 static void filter_usage(FILE *f)
 {
-	fputs("usage: vxscope filter check CONFIG... [options]\n"
-	      "       vxscope filter explain CONFIG... --capture FILE [--eni ENI] [options]\n"
-	      "\n"
-	      "CONFIG: JSON printed by `aws ec2 describe-traffic-mirror-filters`, `-sessions`,\n"
-	      "`-targets` (alone or combined in one file), and the vxscope host map\n"
-	      "(docs/aws-model.md).  Files merge.\n"
-	      "\n"
-	      "check: validate every rule of the AWS model and print the rule tables and the\n"
-	      "sessions in evaluation order.  Exit 0 valid, 1 invalid, 2 usage; warnings on stderr.\n"
-	      "\n"
-	      "explain: for each packet of the capture (traffic of one source ENI), which session\n"
-	      "and rule would mirror it or why none would; per session the share of packets and\n"
-	      "bytes mirrored, the mirror bandwidth and its monthly cost.\n"
-	      "\n"
-	      "      --capture FILE       the source's traffic (pcap or pcapng)\n"
-	      "      --eni ENI            the source ENI (default: the only one with sessions)\n"
-	      "      --packets            one line per packet instead of only the summary\n"
-	      "      --price-per-gb X     price of a GB (10^9 bytes) of mirror traffic, e.g. 0.01\n"
-	      "  -j, --json               one JSON document\n"
-	      "      --reject-stops       an explicit reject ends the session walk (default: the\n"
-	      "                           next session sees the packet)\n"
-	      "      --max-rules N        rules per filter (default 10, both directions together)\n"
-	      "      --rules-per-direction  the limit counts each direction on its own\n"
-	      "  -h, --help               this text\n",
-	      f);
+	fputs(
+	    "usage: vxscope filter check CONFIG... [options]\n"
+	    "       vxscope filter explain CONFIG... --capture FILE [--eni ENI] [options]\n"
+	    "\n"
+	    "CONFIG: JSON printed by `aws ec2 describe-traffic-mirror-filters`, `-sessions`,\n"
+	    "`-targets` (alone or combined in one file), and the vxscope host map\n"
+	    "(docs/aws-model.md).  Files merge.\n"
+	    "\n"
+	    "check: validate every rule of the AWS model and print the rule tables and the\n"
+	    "sessions in evaluation order.  Exit 0 valid, 1 invalid, 2 usage; warnings on stderr.\n"
+	    "\n"
+	    "explain: for each packet of the capture (traffic of one source ENI), which session\n"
+	    "and rule would mirror it or why none would; per session the share of packets and\n"
+	    "bytes mirrored, the mirror bandwidth and its monthly cost.\n"
+	    "\n"
+	    "      --capture FILE       the source's traffic (pcap or pcapng)\n"
+	    "      --eni ENI            the source ENI (default: the only one with sessions)\n"
+	    "      --packets            one line per packet instead of only the summary\n"
+	    "      --price-per-gb X     price of a GB (10^9 bytes) of mirror traffic, e.g. 0.01\n"
+	    "  -j, --json               one JSON document\n"
+	    "      --reject-stops       an explicit reject ends the session walk (default: the\n"
+	    "                           next session sees the packet)\n"
+	    "      --max-rules N        rules per filter (default 10, both directions together)\n"
+	    "      --rules-per-direction  the limit counts each direction on its own\n"
+	    "  -h, --help               this text\n",
+	    f);
 }
 
 struct fopts {
@@ -78,7 +79,7 @@ struct fopts {
 
 /* Load and validate; warnings and errors on stderr.  FX_OK or FX_INVALID. */
 static int load_config(struct aws_config *c, char **files, int n, const struct fopts *o,
-		       const char *cmd)
+                       const char *cmd)
 {
 	struct aws_error err;
 	aws_config_init(c);
@@ -97,14 +98,14 @@ static int load_config(struct aws_config *c, char **files, int n, const struct f
 	}
 	int rc = aws_config_validate(c, d);
 	for (unsigned i = 0; i < d->n; i++)
-		fprintf(stderr, "vxscope filter %s: %s%s\n", cmd, d->d[i].warning ? "" : "error: ",
-			d->d[i].msg);
+		fprintf(stderr, "vxscope filter %s: %s%s\n", cmd,
+		        d->d[i].warning ? "" : "error: ", d->d[i].msg);
 	if (d->dropped)
 		fprintf(stderr, "vxscope filter %s: ... and %u more\n", cmd, d->dropped);
 	if (rc)
 		fprintf(stderr, "vxscope filter %s: invalid: %u error%s, %u warning%s\n", cmd,
-			d->errors, d->errors == 1 ? "" : "s", d->warnings,
-			d->warnings == 1 ? "" : "s");
+		        d->errors, d->errors == 1 ? "" : "s", d->warnings,
+		        d->warnings == 1 ? "" : "s");
 	free(d);
 	if (rc == -ENOMEM)
 		return FX_INTERNAL;
@@ -124,11 +125,16 @@ static void ports_text(const struct aws_port_range *pr, char *buf, size_t len)
 static const char *proto_name(int64_t p)
 {
 	switch (p) {
-	case 1: return "icmp";
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 58: return "icmpv6";
-	default: return NULL;
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 58:
+		return "icmpv6";
+	default:
+		return NULL;
 	}
 }
 
@@ -145,14 +151,14 @@ static void proto_text(const struct aws_rule *r, char *buf, size_t len)
 static void print_rules(FILE *f, const struct aws_filter *flt, enum mirror_dir dir)
 {
 	fprintf(f, "  %s rules (%s), first match decides:\n", aws_dir_name(dir),
-		dir == MIRROR_INGRESS ? "received by the source" : "sent by the source");
+	        dir == MIRROR_INGRESS ? "received by the source" : "sent by the source");
 	if (!flt->nrules[dir]) {
 		fprintf(f, "    (none: no %s traffic is mirrored)\n",
-			dir == MIRROR_INGRESS ? "inbound" : "outbound");
+		        dir == MIRROR_INGRESS ? "inbound" : "outbound");
 		return;
 	}
 	fprintf(f, "    %-6s %-7s %-9s %-20s %-11s %-20s %-11s %s\n", "rule", "action", "protocol",
-		"source", "src ports", "destination", "dst ports", "description");
+	        "source", "src ports", "destination", "dst ports", "description");
 	for (unsigned i = 0; i < flt->nrules[dir]; i++) {
 		const struct aws_rule *r = &flt->rules[dir][i];
 		char pr[24], s[64], d[64], sp[24], dp[24];
@@ -162,12 +168,13 @@ static void print_rules(FILE *f, const struct aws_filter *flt, enum mirror_dir d
 		ports_text(&r->sport, sp, sizeof(sp));
 		ports_text(&r->dport, dp, sizeof(dp));
 		bool ports_ignored = (r->sport.set || r->dport.set) && r->has_proto &&
-				     r->proto != 6 && r->proto != 17;
+		                     r->proto != 6 && r->proto != 17;
 		char line[512];
-		snprintf(line, sizeof(line), "    %-6" PRId64 " %-7s %-9s %-20s %-11s %-20s %-11s %s%s",
-			 r->number, r->accept ? "accept" : "reject", pr, s, sp, d, dp,
-			 r->description ? r->description : "",
-			 ports_ignored ? " [ports ignored: not TCP/UDP]" : "");
+		snprintf(line, sizeof(line),
+		         "    %-6" PRId64 " %-7s %-9s %-20s %-11s %-20s %-11s %s%s", r->number,
+		         r->accept ? "accept" : "reject", pr, s, sp, d, dp,
+		         r->description ? r->description : "",
+		         ports_ignored ? " [ports ignored: not TCP/UDP]" : "");
 		size_t n = strlen(line);
 		while (n && line[n - 1] == ' ')
 			line[--n] = 0;
@@ -183,7 +190,7 @@ static void addrs_text(const struct ip_addr *a, unsigned n, char *buf, size_t le
 	for (unsigned i = 0; i < n && off < len; i++) {
 		char t[IPADDR_STRLEN];
 		int k = snprintf(buf + off, len - off, "%s%s", i ? "," : "",
-				 ipaddr_format(&a[i], t, sizeof(t)));
+		                 ipaddr_format(&a[i], t, sizeof(t)));
 		if (k < 0)
 			break;
 		off += (size_t)k;
@@ -208,9 +215,9 @@ static void trunc_text(const struct aws_session *s, char *buf, size_t len)
 		snprintf(pl, sizeof(pl), "PacketLength - (whole packet)");
 	if (why == MIRROR_TRUNC_TARGET_MTU)
 		snprintf(buf, len,
-			 "%s; frames cut to %u bytes after the VXLAN header by the target MTU %u "
-			 "(inner IP packets over %u bytes truncated, IPv%u outer)",
-			 pl, snap, t ? t->mtu : AWS_DEFAULT_ENI_MTU, snap - MIRROR_INNER_L2, fam);
+		         "%s; frames cut to %u bytes after the VXLAN header by the target MTU %u "
+		         "(inner IP packets over %u bytes truncated, IPv%u outer)",
+		         pl, snap, t ? t->mtu : AWS_DEFAULT_ENI_MTU, snap - MIRROR_INNER_L2, fam);
 	else
 		snprintf(buf, len, "%s; frames cut to %u bytes after the VXLAN header", pl, snap);
 }
@@ -222,10 +229,11 @@ static int do_check(const struct aws_config *c, const struct fopts *o)
 	for (unsigned i = 0; i < c->nfilters; i++) {
 		const struct aws_filter *flt = &c->filters[i];
 		fprintf(f, "filter %s%s%s%s\n", flt->id, flt->description ? " \"" : "",
-			flt->description ? flt->description : "", flt->description ? "\"" : "");
+		        flt->description ? flt->description : "", flt->description ? "\"" : "");
 		fprintf(f, "  network services: %s\n",
-			flt->amazon_dns ? "amazon-dns (Amazon DNS traffic mirrored, both directions)"
-					: "none (Amazon DNS traffic not mirrored)");
+		        flt->amazon_dns
+		            ? "amazon-dns (Amazon DNS traffic mirrored, both directions)"
+		            : "none (Amazon DNS traffic not mirrored)");
 		print_rules(f, flt, MIRROR_INGRESS);
 		print_rules(f, flt, MIRROR_EGRESS);
 	}
@@ -234,8 +242,8 @@ static int do_check(const struct aws_config *c, const struct fopts *o)
 		char a[256];
 		addrs_text(t->addrs, t->naddrs, a, sizeof(a));
 		fprintf(f, "target %s %s %s: send to %s%s, MTU %u\n", t->id[0] ? t->id : "-",
-			aws_target_type_name(t->type), t->resource[0] ? t->resource : "-", a,
-			t->naddrs > 1 ? " (flow-hash stickiness)" : "", t->mtu);
+		        aws_target_type_name(t->type), t->resource[0] ? t->resource : "-", a,
+		        t->naddrs > 1 ? " (flow-hash stickiness)" : "", t->mtu);
 	}
 	for (unsigned i = 0; i < c->nenis; i++) {
 		const struct aws_eni *e = &c->enis[i];
@@ -247,17 +255,19 @@ static int do_check(const struct aws_config *c, const struct fopts *o)
 			continue;
 		}
 		fprintf(f, "  sessions in evaluation order (the first whose filter accepts mirrors "
-			   "the packet, once):\n");
+		           "the packet, once):\n");
 		for (unsigned k = 0; k < e->nsessions; k++) {
 			const struct aws_session *s = e->sessions[k];
 			char tr[320], ta[256] = "-";
 			if (s->target)
 				addrs_text(s->target->addrs, s->target->naddrs, ta, sizeof(ta));
 			trunc_text(s, tr, sizeof(tr));
-			fprintf(f, "  %" PRId64 ". %s filter %s -> target %s (%s, %s) VNI %" PRId64 "\n",
-				s->number, s->id, s->filter_id, s->target_id,
-				s->target ? aws_target_type_name(s->target->type) : "unknown", ta,
-				s->vni);
+			fprintf(f,
+			        "  %" PRId64 ". %s filter %s -> target %s (%s, %s) VNI %" PRId64
+			        "\n",
+			        s->number, s->id, s->filter_id, s->target_id,
+			        s->target ? aws_target_type_name(s->target->type) : "unknown", ta,
+			        s->vni);
 			fprintf(f, "     %s\n", tr);
 		}
 	}
@@ -270,11 +280,11 @@ static int do_check(const struct aws_config *c, const struct fopts *o)
 #define RULE_HITS_MAX 256
 
 struct sess_stats {
-	uint64_t packets, bytes;    /* original frames mirrored */
-	uint64_t copy_bytes;        /* bytes after the VXLAN header */
-	uint64_t wire_bytes;        /* copy + outer IP + UDP + VXLAN */
+	uint64_t packets, bytes; /* original frames mirrored */
+	uint64_t copy_bytes;     /* bytes after the VXLAN header */
+	uint64_t wire_bytes;     /* copy + outer IP + UDP + VXLAN */
 	uint64_t truncated;
-	uint64_t rejected;          /* packets its rules rejected */
+	uint64_t rejected; /* packets its rules rejected */
 };
 
 struct rule_hit {
@@ -291,7 +301,7 @@ struct explain {
 	struct mirror_opts mo;
 	uint64_t frames, considered, considered_bytes, not_eni;
 	uint64_t reasons[MIRROR_REASON_COUNT], reason_bytes[MIRROR_REASON_COUNT];
-	struct sess_stats *ss;      /* per session of the ENI */
+	struct sess_stats *ss; /* per session of the ENI */
 	struct rule_hit hits[RULE_HITS_MAX];
 	unsigned nhits;
 	int64_t first_ns, last_ns;
@@ -299,7 +309,7 @@ struct explain {
 };
 
 static void count_hit(struct explain *x, const struct aws_session *s, enum mirror_dir dir,
-		      int64_t rule, bool accept)
+                      int64_t rule, bool accept)
 {
 	for (unsigned i = 0; i < x->nhits; i++) {
 		struct rule_hit *h = &x->hits[i];
@@ -331,8 +341,8 @@ static unsigned sess_index(const struct explain *x, const struct aws_session *s)
 }
 
 static void packet_line(struct explain *x, struct jsonw *w, const struct packet *p,
-			const struct mirror_facts *f, bool have_dir, enum mirror_dir dir,
-			const struct mirror_decision *d, bool not_eni, bool json)
+                        const struct mirror_facts *f, bool have_dir, enum mirror_dir dir,
+                        const struct mirror_decision *d, bool not_eni, bool json)
 {
 	char s[IPADDR_STRLEN], t[IPADDR_STRLEN], what[200];
 	const char *verdict = not_eni ? "not the ENI's traffic" : mirror_reason_name(d->reason);
@@ -357,18 +367,18 @@ static void packet_line(struct explain *x, struct jsonw *w, const struct packet 
 	if (d->reason == MIRROR_MIRRORED && !not_eni) {
 		if (d->by_network_service)
 			snprintf(what, sizeof(what), "mirrored by %s (network service amazon-dns)",
-				 d->session->id);
+			         d->session->id);
 		else
 			snprintf(what, sizeof(what), "mirrored by %s rule %" PRId64 " accept",
-				 d->session->id, d->rule_number);
+			         d->session->id, d->rule_number);
 		if (d->trunc != MIRROR_TRUNC_NONE) {
 			size_t n = strlen(what);
 			snprintf(what + n, sizeof(what) - n, ", %u bytes (%s)", d->snap,
-				 mirror_trunc_name(d->trunc));
+			         mirror_trunc_name(d->trunc));
 		}
 	} else if (d->reason == MIRROR_REJECTED && !not_eni) {
 		snprintf(what, sizeof(what), "not mirrored: rejected by rule %" PRId64 " of %s",
-			 d->rule_number, d->session->id);
+		         d->rule_number, d->session->id);
 	} else {
 		snprintf(what, sizeof(what), "not mirrored: %s", verdict);
 	}
@@ -387,7 +397,7 @@ static void packet_line(struct explain *x, struct jsonw *w, const struct packet 
 /* Each session the walk reached: its deciding rule (a reject counts even when a later
  * session mirrored the packet). */
 static void count_session_rules(struct explain *x, enum mirror_dir dir,
-				const struct mirror_facts *f, const struct mirror_decision *d)
+                                const struct mirror_facts *f, const struct mirror_decision *d)
 {
 	if (d->by_network_service) {
 		count_hit(x, d->session, dir, 0, true);
@@ -395,7 +405,8 @@ static void count_session_rules(struct explain *x, enum mirror_dir dir,
 	}
 	for (unsigned i = 0; i < x->eni->nsessions; i++) {
 		const struct aws_session *s = x->eni->sessions[i];
-		const struct aws_rule *r = s->filter ? mirror_filter_match(s->filter, dir, f) : NULL;
+		const struct aws_rule *r =
+		    s->filter ? mirror_filter_match(s->filter, dir, f) : NULL;
 		if (r) {
 			count_hit(x, s, dir, r->number, r->accept);
 			if (!r->accept)
@@ -407,7 +418,7 @@ static void count_session_rules(struct explain *x, enum mirror_dir dir,
 }
 
 static void explain_packet(struct explain *x, struct jsonw *w, const struct packet *p,
-			   const struct fopts *o)
+                           const struct fopts *o)
 {
 	struct mirror_facts f;
 	struct mirror_decision d;
@@ -445,7 +456,7 @@ static void explain_packet(struct explain *x, struct jsonw *w, const struct pack
 			st->bytes += f.frame_len;
 			st->copy_bytes += d.snap;
 			st->wire_bytes += d.snap + (d.outer_family == 6 ? MIRROR_WIRE_OVERHEAD_V6
-									: MIRROR_WIRE_OVERHEAD_V4);
+			                                                : MIRROR_WIRE_OVERHEAD_V4);
 			st->truncated += d.trunc != MIRROR_TRUNC_NONE;
 		}
 		if (have_dir && never == MIRROR_MIRRORED)
@@ -485,8 +496,8 @@ static void summary_text(const struct explain *x, const struct fopts *o)
 		       " packets (%.2f%%), %" PRIu64 " bytes (%.2f%%) mirrored; %" PRIu64
 		       " truncated; %" PRIu64 " rejected by its rules\n",
 		       s->number, s->id, s->vni, s->target_id, st->packets,
-		       pct(st->packets, x->considered), st->bytes, pct(st->bytes, x->considered_bytes),
-		       st->truncated, st->rejected);
+		       pct(st->packets, x->considered), st->bytes,
+		       pct(st->bytes, x->considered_bytes), st->truncated, st->rejected);
 		double bps = dur > 0 ? (double)st->wire_bytes * 8.0 / dur : 0;
 		printf("     mirror traffic %" PRIu64 " bytes incl. VXLAN+UDP+IP (%" PRIu64
 		       " after the VXLAN header): %.0f bit/s",
@@ -502,13 +513,14 @@ static void summary_text(const struct explain *x, const struct fopts *o)
 				printf("     %s rule %" PRId64 " %s: %" PRIu64 " packets\n",
 				       aws_dir_name(x->hits[h].dir), x->hits[h].rule,
 				       x->hits[h].rule == 0 ? "(amazon-dns)"
-				       : x->hits[h].accept ? "accept"
-							   : "reject",
+				       : x->hits[h].accept  ? "accept"
+				                            : "reject",
 				       x->hits[h].packets);
 	}
 	if (o->have_price)
-		printf("cost assumes a 30-day month with traffic repeating at the capture's average "
-		       "rate, GB = 10^9 bytes of mirror traffic (outer IP and above)\n");
+		printf(
+		    "cost assumes a 30-day month with traffic repeating at the capture's average "
+		    "rate, GB = 10^9 bytes of mirror traffic (outer IP and above)\n");
 }
 
 static void summary_json(const struct explain *x, struct jsonw *w, const struct fopts *o)
@@ -578,8 +590,8 @@ static void summary_json(const struct explain *x, struct jsonw *w, const struct 
 	if (o->have_price) {
 		jsonw_kfixed(w, "price_per_gb", o->price, 4);
 		jsonw_kstr(w, "cost_assumptions",
-			   "30-day month, traffic repeating at the capture's average rate, "
-			   "GB = 10^9 bytes of mirror traffic (outer IP and above)");
+		           "30-day month, traffic repeating at the capture's average rate, "
+		           "GB = 10^9 bytes of mirror traffic (outer IP and above)");
 	}
 	jsonw_obj_end(w);
 }
@@ -591,8 +603,10 @@ static const struct aws_eni *pick_eni(const struct aws_config *c, const char *id
 		if (!e)
 			e = aws_config_eni_by_ifname(c, id);
 		if (!e)
-			fprintf(stderr, "vxscope filter explain: --eni %s: no such ENI in the "
-					"configuration\n", id);
+			fprintf(stderr,
+			        "vxscope filter explain: --eni %s: no such ENI in the "
+			        "configuration\n",
+			        id);
 		return e;
 	}
 	const struct aws_eni *found = NULL;
@@ -600,9 +614,10 @@ static const struct aws_eni *pick_eni(const struct aws_config *c, const char *id
 		if (!c->enis[i].nsessions)
 			continue;
 		if (found) {
-			fprintf(stderr, "vxscope filter explain: several source ENIs have sessions "
-					"(%s, %s, ...): say which with --eni\n",
-				found->id, c->enis[i].id);
+			fprintf(stderr,
+			        "vxscope filter explain: several source ENIs have sessions "
+			        "(%s, %s, ...): say which with --eni\n",
+			        found->id, c->enis[i].id);
 			return NULL;
 		}
 		found = &c->enis[i];
@@ -622,9 +637,11 @@ static int do_explain(const struct aws_config *c, const struct fopts *o)
 	if (!x.eni)
 		return FX_USAGE;
 	if (!x.eni->naddrs) {
-		fprintf(stderr, "vxscope filter explain: %s has no addresses in the host map "
-				"(VxscopeHostMap.NetworkInterfaces): the direction of a packet cannot be "
-				"decided\n", x.eni->id);
+		fprintf(stderr,
+		        "vxscope filter explain: %s has no addresses in the host map "
+		        "(VxscopeHostMap.NetworkInterfaces): the direction of a packet cannot be "
+		        "decided\n",
+		        x.eni->id);
 		return FX_INVALID;
 	}
 	x.ss = calloc(x.eni->nsessions ? x.eni->nsessions : 1, sizeof(*x.ss));
@@ -664,9 +681,10 @@ static int do_explain(const struct aws_config *c, const struct fopts *o)
 	qsort(x.hits, x.nhits, sizeof(x.hits[0]), hit_cmp);
 	int rc = FX_OK;
 	if (st != CAPTURE_EOF) {
-		fprintf(stderr, "vxscope filter explain: %s: %s%s; %" PRIu64 " frames read before it\n",
-			o->capture, st == CAPTURE_IOERR ? "read error: " : "damaged capture: ",
-			capture_error(r), x.frames);
+		fprintf(stderr,
+		        "vxscope filter explain: %s: %s%s; %" PRIu64 " frames read before it\n",
+		        o->capture, st == CAPTURE_IOERR ? "read error: " : "damaged capture: ",
+		        capture_error(r), x.frames);
 		rc = FX_INPUT;
 	}
 	capture_close(r);
@@ -694,16 +712,16 @@ static int do_explain(const struct aws_config *c, const struct fopts *o)
 int cmd_filter(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"json", no_argument, 0, 'j'},
-		{"help", no_argument, 0, 'h'},
-		{"max-rules", required_argument, 0, OPT_MAX_RULES},
-		{"rules-per-direction", no_argument, 0, OPT_PER_DIR},
-		{"reject-stops", no_argument, 0, OPT_REJECT_STOPS},
-		{"price-per-gb", required_argument, 0, OPT_PRICE},
-		{"packets", no_argument, 0, OPT_PACKETS},
-		{"capture", required_argument, 0, OPT_CAPTURE},
-		{"eni", required_argument, 0, OPT_ENI},
-		{0, 0, 0, 0},
+	    {"json", no_argument, 0, 'j'},
+	    {"help", no_argument, 0, 'h'},
+	    {"max-rules", required_argument, 0, OPT_MAX_RULES},
+	    {"rules-per-direction", no_argument, 0, OPT_PER_DIR},
+	    {"reject-stops", no_argument, 0, OPT_REJECT_STOPS},
+	    {"price-per-gb", required_argument, 0, OPT_PRICE},
+	    {"packets", no_argument, 0, OPT_PACKETS},
+	    {"capture", required_argument, 0, OPT_CAPTURE},
+	    {"eni", required_argument, 0, OPT_ENI},
+	    {0, 0, 0, 0},
 	};
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		filter_usage(argc < 2 ? stderr : stdout);
@@ -712,7 +730,8 @@ int cmd_filter(int argc, char **argv)
 	const char *sub = argv[1];
 	bool explain = !strcmp(sub, "explain");
 	if (!explain && strcmp(sub, "check")) {
-		fprintf(stderr, "vxscope filter: unknown subcommand '%s' (check or explain)\n", sub);
+		fprintf(stderr, "vxscope filter: unknown subcommand '%s' (check or explain)\n",
+		        sub);
 		filter_usage(stderr);
 		return FX_USAGE;
 	}
@@ -748,8 +767,10 @@ int cmd_filter(int argc, char **argv)
 			errno = 0;
 			o.price = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(o.price >= 0) || o.price > 1e6) {
-				fprintf(stderr, "vxscope filter: --price-per-gb '%s': not a price "
-						"(a number >= 0, e.g. 0.01)\n", optarg);
+				fprintf(stderr,
+				        "vxscope filter: --price-per-gb '%s': not a price "
+				        "(a number >= 0, e.g. 0.01)\n",
+				        optarg);
 				return FX_USAGE;
 			}
 			o.have_price = true;
@@ -778,7 +799,7 @@ int cmd_filter(int argc, char **argv)
 	}
 	if (!explain && (o.capture || o.packets || o.have_price || o.eni || o.json)) {
 		fprintf(stderr, "vxscope filter check: --capture, --eni, --packets, --json and "
-				"--price-per-gb belong to 'filter explain'\n");
+		                "--price-per-gb belong to 'filter explain'\n");
 		return FX_USAGE;
 	}
 	struct aws_config c;

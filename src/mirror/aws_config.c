@@ -25,7 +25,7 @@ struct ld {
 };
 
 void aws_error_set(struct aws_error *e, bool warning, const char *file, const char *path,
-		   const char *value, const char *fmt, ...)
+                   const char *value, const char *fmt, ...)
 {
 	memset(e, 0, sizeof(*e));
 	e->warning = warning;
@@ -72,7 +72,7 @@ static void value_text(const json_t *v, char *buf, size_t len)
 }
 
 static int fail(struct ld *l, const char *path, const json_t *v, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int fail(struct ld *l, const char *path, const json_t *v, const char *fmt, ...)
 {
 	char val[160], rule[256];
@@ -88,20 +88,27 @@ static int fail(struct ld *l, const char *path, const json_t *v, const char *fmt
 static const char *json_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number with a fraction";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
 	}
 }
 
 /* Optional string member: 1 absent, 0 copied, -EINVAL wrong type or too long. */
 static int get_str(struct ld *l, const json_t *obj, const char *key, const char *path, char *out,
-		   size_t len, bool required)
+                   size_t len, bool required)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s.%s", path, key);
@@ -121,8 +128,7 @@ static int get_str(struct ld *l, const json_t *obj, const char *key, const char 
 }
 
 /* Optional string member copied to the heap (*out NULL when absent). */
-static int get_dup(struct ld *l, const json_t *obj, const char *key, const char *path,
-		   char **out)
+static int get_dup(struct ld *l, const json_t *obj, const char *key, const char *path, char **out)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s.%s", path, key);
@@ -137,8 +143,8 @@ static int get_dup(struct ld *l, const json_t *obj, const char *key, const char 
 }
 
 /* Integer member: 1 absent, 0 read, -EINVAL wrong type. */
-static int get_int(struct ld *l, const json_t *obj, const char *key, const char *path,
-		   int64_t *out, bool required)
+static int get_int(struct ld *l, const json_t *obj, const char *key, const char *path, int64_t *out,
+                   bool required)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s.%s", path, key);
@@ -155,7 +161,7 @@ static int get_int(struct ld *l, const json_t *obj, const char *key, const char 
 }
 
 static int get_array(struct ld *l, const json_t *obj, const char *key, const char *path,
-		     const json_t **out)
+                     const json_t **out)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s.%s", path, key);
@@ -184,7 +190,7 @@ static int grow(void **v, unsigned *cap, unsigned n, size_t size)
 }
 
 static int load_ports(struct ld *l, const json_t *rule, const char *key, const char *path,
-		      struct aws_port_range *pr)
+                      struct aws_port_range *pr)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s.%s", path, key);
@@ -194,7 +200,7 @@ static int load_ports(struct ld *l, const json_t *rule, const char *key, const c
 		return 0;
 	if (!json_is_object(v))
 		return fail(l, p, v, "must be an object {\"FromPort\": N, \"ToPort\": N}, not %s",
-			    json_type_name(v));
+		            json_type_name(v));
 	int rc = get_int(l, v, "FromPort", p, &pr->from, true);
 	if (rc)
 		return rc;
@@ -206,7 +212,7 @@ static int load_ports(struct ld *l, const json_t *rule, const char *key, const c
 }
 
 static int load_cidr(struct ld *l, const json_t *rule, const char *key, const char *path,
-		     struct ip_addr *net, unsigned *prefix)
+                     struct ip_addr *net, unsigned *prefix)
 {
 	char s[80], p[256];
 	int rc = get_str(l, rule, key, path, s, sizeof(s), true);
@@ -215,20 +221,20 @@ static int load_cidr(struct ld *l, const json_t *rule, const char *key, const ch
 	snprintf(p, sizeof(p), "%s.%s", path, key);
 	if (ipaddr_parse_cidr(s, net, prefix))
 		return fail(l, p, json_object_get(rule, key),
-			    "not a CIDR block (a.b.c.d/n with n <= 32, or x::/n with n <= 128)");
+		            "not a CIDR block (a.b.c.d/n with n <= 32, or x::/n with n <= 128)");
 	return 0;
 }
 
 static int load_rule(struct ld *l, const json_t *r, const char *path, enum mirror_dir dir,
-		     struct aws_rule *out)
+                     struct aws_rule *out)
 {
 	if (!json_is_object(r))
 		return fail(l, path, r, "a filter rule must be an object, not %s",
-			    json_type_name(r));
+		            json_type_name(r));
 	int rc;
 	char s[32], p[256];
 	if ((rc = get_str(l, r, "TrafficMirrorFilterRuleId", path, out->id, sizeof(out->id),
-			  false)) < 0)
+	                  false)) < 0)
 		return rc;
 	rc = get_str(l, r, "TrafficDirection", path, s, sizeof(s), false);
 	if (rc < 0)
@@ -236,9 +242,9 @@ static int load_rule(struct ld *l, const json_t *r, const char *path, enum mirro
 	snprintf(p, sizeof(p), "%s.TrafficDirection", path);
 	if (rc == 0 && strcmp(s, aws_dir_name(dir)))
 		return fail(l, p, json_object_get(r, "TrafficDirection"),
-			    "a rule in %s must have TrafficDirection \"%s\"",
-			    dir == MIRROR_INGRESS ? "IngressFilterRules" : "EgressFilterRules",
-			    aws_dir_name(dir));
+		            "a rule in %s must have TrafficDirection \"%s\"",
+		            dir == MIRROR_INGRESS ? "IngressFilterRules" : "EgressFilterRules",
+		            aws_dir_name(dir));
 	if ((rc = get_int(l, r, "RuleNumber", path, &out->number, true)))
 		return rc < 0 ? rc : -EINVAL;
 	if ((rc = get_str(l, r, "RuleAction", path, s, sizeof(s), true)))
@@ -250,7 +256,7 @@ static int load_rule(struct ld *l, const json_t *r, const char *path, enum mirro
 		out->accept = false;
 	else
 		return fail(l, p, json_object_get(r, "RuleAction"),
-			    "RuleAction must be \"accept\" or \"reject\"");
+		            "RuleAction must be \"accept\" or \"reject\"");
 	rc = get_int(l, r, "Protocol", path, &out->proto, false);
 	if (rc < 0)
 		return rc;
@@ -259,8 +265,7 @@ static int load_rule(struct ld *l, const json_t *r, const char *path, enum mirro
 	    (rc = load_ports(l, r, "DestinationPortRange", path, &out->dport)))
 		return rc;
 	if ((rc = load_cidr(l, r, "SourceCidrBlock", path, &out->src_net, &out->src_prefix)) ||
-	    (rc = load_cidr(l, r, "DestinationCidrBlock", path, &out->dst_net,
-			    &out->dst_prefix)))
+	    (rc = load_cidr(l, r, "DestinationCidrBlock", path, &out->dst_net, &out->dst_prefix)))
 		return rc;
 	return get_dup(l, r, "Description", path, &out->description);
 }
@@ -334,8 +339,7 @@ static int load_session(struct ld *l, const json_t *s, const char *path, unsigne
 	struct aws_config *c = l->c;
 	if (!json_is_object(s))
 		return fail(l, path, s, "a session must be an object, not %s", json_type_name(s));
-	int rc = grow((void **)&c->sessions, &c->cap_sessions, c->nsessions,
-		      sizeof(*c->sessions));
+	int rc = grow((void **)&c->sessions, &c->cap_sessions, c->nsessions, sizeof(*c->sessions));
 	if (rc)
 		return rc;
 	struct aws_session *ss = &c->sessions[c->nsessions];
@@ -353,12 +357,12 @@ static int load_session(struct ld *l, const json_t *s, const char *path, unsigne
 		     dup->origin.file, dup->origin.index);
 		return -EEXIST;
 	}
-	if ((rc = get_str(l, s, "NetworkInterfaceId", path, ss->eni_id, sizeof(ss->eni_id),
-			  true)) ||
-	    (rc = get_str(l, s, "TrafficMirrorTargetId", path, ss->target_id,
-			  sizeof(ss->target_id), true)) ||
-	    (rc = get_str(l, s, "TrafficMirrorFilterId", path, ss->filter_id,
-			  sizeof(ss->filter_id), true)) ||
+	if ((rc =
+	         get_str(l, s, "NetworkInterfaceId", path, ss->eni_id, sizeof(ss->eni_id), true)) ||
+	    (rc = get_str(l, s, "TrafficMirrorTargetId", path, ss->target_id, sizeof(ss->target_id),
+	                  true)) ||
+	    (rc = get_str(l, s, "TrafficMirrorFilterId", path, ss->filter_id, sizeof(ss->filter_id),
+	                  true)) ||
 	    (rc = get_int(l, s, "SessionNumber", path, &ss->number, true)) ||
 	    (rc = get_int(l, s, "VirtualNetworkId", path, &ss->vni, true)))
 		return rc < 0 ? rc : -EINVAL;
@@ -392,14 +396,14 @@ static const struct {
 	const char *key, *type;
 	enum aws_target_type t;
 } target_kinds[3] = {
-	{"NetworkInterfaceId", "network-interface", AWS_TARGET_ENI},
-	{"NetworkLoadBalancerArn", "network-load-balancer", AWS_TARGET_NLB},
-	{"GatewayLoadBalancerEndpointId", "gateway-load-balancer-endpoint", AWS_TARGET_GWLBE},
+    {"NetworkInterfaceId", "network-interface", AWS_TARGET_ENI},
+    {"NetworkLoadBalancerArn", "network-load-balancer", AWS_TARGET_NLB},
+    {"GatewayLoadBalancerEndpointId", "gateway-load-balancer-endpoint", AWS_TARGET_GWLBE},
 };
 
 /* Exactly one of the three resource keys: its kind index, or -EINVAL. */
 static int target_resource(struct ld *l, const json_t *t, const char *path, bool required,
-			   char *res, size_t len)
+                           char *res, size_t len)
 {
 	int found = -1;
 	for (int k = 0; k < 3; k++) {
@@ -407,7 +411,7 @@ static int target_resource(struct ld *l, const json_t *t, const char *path, bool
 			continue;
 		if (found >= 0)
 			return fail(l, path, NULL, "a target names exactly one of %s, %s and %s",
-				    target_kinds[0].key, target_kinds[1].key, target_kinds[2].key);
+			            target_kinds[0].key, target_kinds[1].key, target_kinds[2].key);
 		int rc = get_str(l, t, target_kinds[k].key, path, res, len, true);
 		if (rc)
 			return rc;
@@ -415,7 +419,7 @@ static int target_resource(struct ld *l, const json_t *t, const char *path, bool
 	}
 	if (found < 0 && required)
 		return fail(l, path, NULL, "a target names one of %s, %s or %s",
-			    target_kinds[0].key, target_kinds[1].key, target_kinds[2].key);
+		            target_kinds[0].key, target_kinds[1].key, target_kinds[2].key);
 	return found;
 }
 
@@ -437,8 +441,8 @@ static int load_target(struct ld *l, const json_t *t, const char *path, unsigned
 	snprintf(p, sizeof(p), "%s.Type", path);
 	if (rc == 0 && strcmp(type, target_kinds[k].type))
 		return fail(l, p, json_object_get(t, "Type"),
-			    "Type must be \"%s\" for a target with %s", target_kinds[k].type,
-			    target_kinds[k].key);
+		            "Type must be \"%s\" for a target with %s", target_kinds[k].type,
+		            target_kinds[k].key);
 	struct aws_target *tg = find_target(c, id, res);
 	if (tg && tg->declared) {
 		snprintf(p, sizeof(p), "%s.TrafficMirrorTargetId", path);
@@ -449,7 +453,7 @@ static int load_target(struct ld *l, const json_t *t, const char *path, unsigned
 	}
 	if (!tg) {
 		if ((rc = grow((void **)&c->targets, &c->cap_targets, c->ntargets,
-			       sizeof(*c->targets))))
+		               sizeof(*c->targets))))
 			return rc;
 		tg = &c->targets[c->ntargets++];
 		memset(tg, 0, sizeof(*tg));
@@ -466,7 +470,7 @@ static int load_target(struct ld *l, const json_t *t, const char *path, unsigned
 
 /* "Addresses": [ "ip", ... ] into addrs. */
 static int load_addrs(struct ld *l, const json_t *o, const char *key, const char *path,
-		      struct ip_addr *addrs, unsigned *n)
+                      struct ip_addr *addrs, unsigned *n)
 {
 	const json_t *arr;
 	int rc = get_array(l, o, key, path, &arr);
@@ -504,7 +508,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	unsigned b[6];
 	char extra;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &extra) != 6)
+	           &extra) != 6)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -516,7 +520,7 @@ static int load_map_eni(struct ld *l, const json_t *e, const char *path, unsigne
 	struct aws_config *c = l->c;
 	if (!json_is_object(e))
 		return fail(l, path, e, "an interface must be an object, not %s",
-			    json_type_name(e));
+		            json_type_name(e));
 	int rc = grow((void **)&c->enis, &c->cap_enis, c->nenis, sizeof(*c->enis));
 	if (rc)
 		return rc;
@@ -547,7 +551,7 @@ static int load_map_eni(struct ld *l, const json_t *e, const char *path, unsigne
 	if (rc == 0) {
 		if (parse_mac(mac, en->mac))
 			return fail(l, p, json_object_get(e, "MacAddress"),
-				    "not a MAC address (xx:xx:xx:xx:xx:xx)");
+			            "not a MAC address (xx:xx:xx:xx:xx:xx)");
 		en->has_mac = true;
 	}
 	if ((rc = load_mtu(l, e, path, &en->mtu)))
@@ -583,17 +587,18 @@ static int load_map_target(struct ld *l, const json_t *t, const char *path)
 		return k;
 	if (!id[0] && k < 0)
 		return fail(l, path, NULL,
-			    "a host-map target names TrafficMirrorTargetId or its resource (%s, "
-			    "%s or %s)",
-			    target_kinds[0].key, target_kinds[1].key, target_kinds[2].key);
+		            "a host-map target names TrafficMirrorTargetId or its resource (%s, "
+		            "%s or %s)",
+		            target_kinds[0].key, target_kinds[1].key, target_kinds[2].key);
 	struct aws_target *tg = find_target(c, id, res);
 	if (tg && tg->mapped)
-		return fail(l, path, json_object_get(t, id[0] ? "TrafficMirrorTargetId"
-							       : target_kinds[k].key),
-			    "target mapped twice");
+		return fail(
+		    l, path,
+		    json_object_get(t, id[0] ? "TrafficMirrorTargetId" : target_kinds[k].key),
+		    "target mapped twice");
 	if (!tg) {
 		if ((rc = grow((void **)&c->targets, &c->cap_targets, c->ntargets,
-			       sizeof(*c->targets))))
+		               sizeof(*c->targets))))
 			return rc;
 		tg = &c->targets[c->ntargets++];
 		memset(tg, 0, sizeof(*tg));
@@ -626,7 +631,7 @@ static int load_hostmap(struct ld *l, const json_t *hm)
 {
 	if (!json_is_object(hm))
 		return fail(l, "VxscopeHostMap", hm, "must be an object, not %s",
-			    json_type_name(hm));
+		            json_type_name(hm));
 	const json_t *arr;
 	int rc = get_array(l, hm, "NetworkInterfaces", "VxscopeHostMap", &arr);
 	for (size_t i = 0; !rc && arr && i < json_array_size(arr); i++) {
@@ -646,7 +651,7 @@ static int load_hostmap(struct ld *l, const json_t *hm)
 }
 
 static int load_top_array(struct ld *l, const json_t *root, const char *key,
-			  int (*fn)(struct ld *, const json_t *, const char *, unsigned))
+                          int (*fn)(struct ld *, const json_t *, const char *, unsigned))
 {
 	const json_t *arr = json_object_get(root, key);
 	if (!json_is_array(arr))
@@ -665,7 +670,7 @@ static int load_root(struct ld *l, const json_t *root)
 {
 	if (!json_is_object(root))
 		return fail(l, "", root, "the top level must be an object, not %s",
-			    json_type_name(root));
+		            json_type_name(root));
 	bool any = false;
 	int rc = 0;
 	if (json_object_get(root, "TrafficMirrorFilters")) {
@@ -686,8 +691,8 @@ static int load_root(struct ld *l, const json_t *root)
 	}
 	if (!rc && !any)
 		return fail(l, "", NULL,
-			    "none of TrafficMirrorFilters, TrafficMirrorSessions, "
-			    "TrafficMirrorTargets or VxscopeHostMap at the top level");
+		            "none of TrafficMirrorFilters, TrafficMirrorSessions, "
+		            "TrafficMirrorTargets or VxscopeHostMap at the top level");
 	return rc;
 }
 
@@ -705,7 +710,7 @@ static int add_file(struct aws_config *c, const char *name, const char **out)
 }
 
 int aws_config_load_string(struct aws_config *c, const char *name, const char *json, size_t len,
-			   struct aws_error *err)
+                           struct aws_error *err)
 {
 	struct ld l = {.c = c, .err = err};
 	memset(err, 0, sizeof(*err));

@@ -7,6 +7,6 @@
 /* Fill e: file, JSON path, value (JSON text, "" when absent) and the rule broken; e->msg
  * gets the whole line "file: path: value V: rule". */
 void aws_error_set(struct aws_error *e, bool warning, const char *file, const char *path,
-		   const char *value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                   const char *value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -16,9 +16,9 @@
 #include "decode/ipaddr.h"
 
 static void diag(struct aws_diags *d, bool warning, const char *file, const char *path,
-		 const char *value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                 const char *value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static void diag(struct aws_diags *d, bool warning, const char *file, const char *path,
-		 const char *value, const char *fmt, ...)
+                 const char *value, const char *fmt, ...)
 {
 	if (warning)
 		d->warnings++;
@@ -39,15 +39,14 @@ static void diag(struct aws_diags *d, bool warning, const char *file, const char
 static const char *const rule_keys[2] = {"IngressFilterRules", "EgressFilterRules"};
 
 static void rule_path(const struct aws_filter *f, int dir, const struct aws_rule *r,
-		      const char *key, char *buf, size_t len)
+                      const char *key, char *buf, size_t len)
 {
-	snprintf(buf, len, "TrafficMirrorFilters[%u].%s[%u]%s%s", f->origin.index,
-		 rule_keys[dir], r->index, key ? "." : "", key ? key : "");
+	snprintf(buf, len, "TrafficMirrorFilters[%u].%s[%u]%s%s", f->origin.index, rule_keys[dir],
+	         r->index, key ? "." : "", key ? key : "");
 }
 
 static void check_ports(struct aws_diags *d, const struct aws_filter *f, int dir,
-			const struct aws_rule *r, const struct aws_port_range *pr,
-			const char *name)
+                        const struct aws_rule *r, const struct aws_port_range *pr, const char *name)
 {
 	char p[256], v[64], key[64];
 	if (!pr->set)
@@ -66,15 +65,16 @@ static void check_ports(struct aws_diags *d, const struct aws_filter *f, int dir
 		snprintf(key, sizeof(key), "%s", name);
 		rule_path(f, dir, r, key, p, sizeof(p));
 		snprintf(v, sizeof(v), "{\"FromPort\":%" PRId64 ",\"ToPort\":%" PRId64 "}",
-			 pr->from, pr->to);
+		         pr->from, pr->to);
 		diag(d, false, f->origin.file, p, v, "FromPort must be <= ToPort");
 	}
 	rule_path(f, dir, r, name, p, sizeof(p));
 	snprintf(v, sizeof(v), "{\"FromPort\":%" PRId64 ",\"ToPort\":%" PRId64 "}", pr->from,
-		 pr->to);
+	         pr->to);
 	if (r->has_proto && r->proto != 6 && r->proto != 17) {
 		diag(d, true, f->origin.file, p, v,
-		     "port range on protocol %" PRId64 ": port ranges apply to TCP (6) and UDP (17) "
+		     "port range on protocol %" PRId64
+		     ": port ranges apply to TCP (6) and UDP (17) "
 		     "only; ignored",
 		     r->proto);
 	} else if (!r->has_proto) {
@@ -85,13 +85,14 @@ static void check_ports(struct aws_diags *d, const struct aws_filter *f, int dir
 }
 
 static void check_rule(struct aws_diags *d, const struct aws_filter *f, int dir,
-		       const struct aws_rule *r)
+                       const struct aws_rule *r)
 {
 	char p[256], v[160];
 	rule_path(f, dir, r, "RuleNumber", p, sizeof(p));
 	snprintf(v, sizeof(v), "%" PRId64, r->number);
 	if (r->number < 1 || r->number > INT32_MAX)
-		diag(d, false, f->origin.file, p, v, "RuleNumber must be a positive 32-bit integer");
+		diag(d, false, f->origin.file, p, v,
+		     "RuleNumber must be a positive 32-bit integer");
 	else if (r->number > AWS_RULE_NUMBER_WARN_MAX)
 		diag(d, true, f->origin.file, p, v,
 		     "RuleNumber above %d: AWS documents no range; accepted",
@@ -144,7 +145,7 @@ static void check_filter(struct aws_config *c, struct aws_diags *d, struct aws_f
 		}
 		if (c->max_rules_per_direction && f->nrules[dir] > c->max_rules) {
 			snprintf(p, sizeof(p), "TrafficMirrorFilters[%u].%s", f->origin.index,
-				 rule_keys[dir]);
+			         rule_keys[dir]);
 			snprintf(v, sizeof(v), "%u", f->nrules[dir]);
 			diag(d, false, f->origin.file, p, v,
 			     "%u rules: more than %u rules in one direction of a filter",
@@ -214,8 +215,10 @@ static void check_session(struct aws_config *c, struct aws_diags *d, struct aws_
 		session_path(s, "PacketLength", p, sizeof(p));
 		snprintf(v, sizeof(v), "%" PRId64, s->packet_length < 0 ? 0 : s->packet_length);
 		if (s->packet_length < 1 || s->packet_length > AWS_PACKET_LENGTH_MAX)
-			diag(d, false, file, p, v, "PacketLength must be 1-%d (omit it to mirror "
-			     "whole packets)", AWS_PACKET_LENGTH_MAX);
+			diag(d, false, file, p, v,
+			     "PacketLength must be 1-%d (omit it to mirror "
+			     "whole packets)",
+			     AWS_PACKET_LENGTH_MAX);
 	}
 	s->filter = aws_config_filter(c, s->filter_id);
 	if (!s->filter) {
@@ -326,9 +329,10 @@ int aws_config_validate(struct aws_config *c, struct aws_diags *d)
 			char p[256], v[64];
 			session_path(s, "VirtualNetworkId", p, sizeof(p));
 			snprintf(v, sizeof(v), "%" PRId64, s->vni);
-			diag(d, true, s->origin.file, p, v,
-			     "VNI also used by session %s: sessions told apart by outer source only",
-			     o->id);
+			diag(
+			    d, true, s->origin.file, p, v,
+			    "VNI also used by session %s: sessions told apart by outer source only",
+			    o->id);
 			break;
 		}
 	}
@@ -395,7 +399,7 @@ const struct aws_eni *aws_config_eni_by_addr(const struct aws_config *c, const s
 }
 
 const struct aws_session *aws_config_session_by_vni(const struct aws_config *c, uint32_t vni,
-						    const struct ip_addr *outer_src)
+                                                    const struct ip_addr *outer_src)
 {
 	const struct aws_session *only = NULL;
 	unsigned n = 0;

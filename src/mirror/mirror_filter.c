@@ -22,7 +22,7 @@ void mirror_facts_from_packet(struct mirror_facts *f, const struct packet *p)
 	f->dst = p->dst;
 	f->proto = p->proto;
 	f->has_ports = p->has_l4 && !(p->is_fragment && p->frag_offset) &&
-		       (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP);
+	               (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP);
 	f->sport = p->sport;
 	f->dport = p->dport;
 	uint32_t off = p->inner_off <= p->wirelen ? p->inner_off : p->wirelen;
@@ -34,8 +34,7 @@ void mirror_facts_from_packet(struct mirror_facts *f, const struct packet *p)
 		f->frame_len = p->wirelen - off;
 }
 
-int mirror_direction(const struct aws_eni *eni, const struct mirror_facts *f,
-		     enum mirror_dir *dir)
+int mirror_direction(const struct aws_eni *eni, const struct mirror_facts *f, enum mirror_dir *dir)
 {
 	if (!eni || !eni->naddrs)
 		return -EINVAL;
@@ -57,8 +56,20 @@ int mirror_direction(const struct aws_eni *eni, const struct mirror_facts *f,
 }
 
 /* The link-local service addresses (spec 1.4, 1.5); fd00:ec2::N are the IPv6 endpoints. */
-#define V4(d) {4, {169, 254, 169, d}}
-#define V6(hi, lo) {6, {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, hi, lo}}
+#define V4(d)                                                                                      \
+	{                                                                                          \
+		4,                                                                                 \
+		{                                                                                  \
+			169, 254, 169, d                                                           \
+		}                                                                                  \
+	}
+#define V6(hi, lo)                                                                                 \
+	{                                                                                          \
+		6,                                                                                 \
+		{                                                                                  \
+			0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, hi, lo               \
+		}                                                                                  \
+	}
 static const struct ip_addr IMDS_V4 = V4(254), IMDS_V6 = V6(0x02, 0x54);
 static const struct ip_addr NTP_V4 = V4(123), NTP_V6 = V6(0x01, 0x23);
 static const struct ip_addr KMS1_V4 = V4(250), KMS2_V4 = V4(251);
@@ -104,11 +115,11 @@ static bool is_vpc_resolver(const struct ip_addr *a, const struct ip_addr *net, 
 	if (net->family != 4 || a->family != 4 || prefix > 30)
 		return false;
 	uint32_t n = (uint32_t)net->a[0] << 24 | (uint32_t)net->a[1] << 16 |
-		     (uint32_t)net->a[2] << 8 | net->a[3];
+	             (uint32_t)net->a[2] << 8 | net->a[3];
 	uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
 	uint32_t r = (n & mask) + 2;
-	uint32_t x = (uint32_t)a->a[0] << 24 | (uint32_t)a->a[1] << 16 |
-		     (uint32_t)a->a[2] << 8 | a->a[3];
+	uint32_t x =
+	    (uint32_t)a->a[0] << 24 | (uint32_t)a->a[1] << 16 | (uint32_t)a->a[2] << 8 | a->a[3];
 	return x == r;
 }
 
@@ -158,7 +169,7 @@ bool mirror_rule_matches(const struct aws_rule *r, const struct mirror_facts *f)
 }
 
 const struct aws_rule *mirror_filter_match(const struct aws_filter *flt, enum mirror_dir dir,
-					   const struct mirror_facts *f)
+                                           const struct mirror_facts *f)
 {
 	for (unsigned i = 0; i < flt->nrules[dir]; i++)
 		if (mirror_rule_matches(&flt->rules[dir][i], f))
@@ -167,7 +178,7 @@ const struct aws_rule *mirror_filter_match(const struct aws_filter *flt, enum mi
 }
 
 uint32_t mirror_snap(const struct aws_session *s, uint32_t frame_len, enum mirror_trunc *trunc,
-		     uint8_t *outer_family)
+                     uint8_t *outer_family)
 {
 	const struct aws_target *t = s->target;
 	uint8_t fam = 4;
@@ -187,7 +198,7 @@ uint32_t mirror_snap(const struct aws_session *s, uint32_t frame_len, enum mirro
 	if (!t || t->type != AWS_TARGET_NLB) {
 		int64_t mtu = t ? t->mtu : AWS_DEFAULT_ENI_MTU;
 		int64_t max = mtu - (fam == 6 ? MIRROR_AWS_OVERHEAD_V6 : MIRROR_AWS_OVERHEAD_V4) +
-			      MIRROR_INNER_L2;
+		              MIRROR_INNER_L2;
 		if (max < MIRROR_INNER_L2)
 			max = MIRROR_INNER_L2;
 		if (snap > max) {
@@ -203,7 +214,7 @@ uint32_t mirror_snap(const struct aws_session *s, uint32_t frame_len, enum mirro
 }
 
 void mirror_decide(const struct aws_eni *eni, enum mirror_dir dir, const struct mirror_facts *f,
-		   const struct mirror_opts *opts, struct mirror_decision *d)
+                   const struct mirror_opts *opts, struct mirror_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->rule_number = -1;
@@ -265,16 +276,16 @@ void mirror_decide(const struct aws_eni *eni, enum mirror_dir dir, const struct 
 const char *mirror_reason_name(enum mirror_reason r)
 {
 	static const char *const names[MIRROR_REASON_COUNT] = {
-		[MIRROR_MIRRORED] = "mirrored",
-		[MIRROR_NEVER_ARP] = "never-mirrored: ARP",
-		[MIRROR_NEVER_DHCP] = "never-mirrored: DHCP",
-		[MIRROR_NEVER_IMDS] = "never-mirrored: instance metadata",
-		[MIRROR_NEVER_TIME_SYNC] = "never-mirrored: Amazon Time Sync",
-		[MIRROR_NEVER_KMS] = "never-mirrored: Windows activation (KMS)",
-		[MIRROR_NO_SESSION] = "no session on the ENI",
-		[MIRROR_AMAZON_DNS] = "Amazon DNS without the amazon-dns network service",
-		[MIRROR_REJECTED] = "rejected by a rule",
-		[MIRROR_NO_MATCH] = "no rule matched",
+	    [MIRROR_MIRRORED] = "mirrored",
+	    [MIRROR_NEVER_ARP] = "never-mirrored: ARP",
+	    [MIRROR_NEVER_DHCP] = "never-mirrored: DHCP",
+	    [MIRROR_NEVER_IMDS] = "never-mirrored: instance metadata",
+	    [MIRROR_NEVER_TIME_SYNC] = "never-mirrored: Amazon Time Sync",
+	    [MIRROR_NEVER_KMS] = "never-mirrored: Windows activation (KMS)",
+	    [MIRROR_NO_SESSION] = "no session on the ENI",
+	    [MIRROR_AMAZON_DNS] = "Amazon DNS without the amazon-dns network service",
+	    [MIRROR_REJECTED] = "rejected by a rule",
+	    [MIRROR_NO_MATCH] = "no rule matched",
 	};
 	return (unsigned)r < MIRROR_REASON_COUNT ? names[r] : "?";
 }
@@ -282,8 +293,11 @@ const char *mirror_reason_name(enum mirror_reason r)
 const char *mirror_trunc_name(enum mirror_trunc t)
 {
 	switch (t) {
-	case MIRROR_TRUNC_PACKET_LENGTH: return "PacketLength";
-	case MIRROR_TRUNC_TARGET_MTU: return "target MTU";
-	default: return "none";
+	case MIRROR_TRUNC_PACKET_LENGTH:
+		return "PacketLength";
+	case MIRROR_TRUNC_TARGET_MTU:
+		return "target MTU";
+	default:
+		return "none";
 	}
 }

@@ -36,8 +36,8 @@ static int load_files(struct aws_config *c, struct aws_error *err, const char *c
 static void test_cli_examples_alone(void **state)
 {
 	(void)state;
-	static const char *const docs[] = {"cli-describe-filters.json", "cli-describe-sessions.json",
-					    "cli-describe-targets.json"};
+	static const char *const docs[] = {
+	    "cli-describe-filters.json", "cli-describe-sessions.json", "cli-describe-targets.json"};
 	static struct aws_diags d;
 	for (unsigned i = 0; i < 3; i++) {
 		struct aws_config c;
@@ -140,7 +140,7 @@ static void test_spec_set_files_merge(void **state)
 	struct aws_error err;
 	/* sessions before the filters and targets they name: links are made at validate */
 	const char *names[] = {"sessions.json", "hostmap.json", "targets.json", "filters.json",
-			       NULL};
+	                       NULL};
 	aws_config_init(&c);
 	assert_int_equal(load_files(&c, &err, names), 0);
 	assert_int_equal(aws_config_validate(&c, &d), 0);
@@ -179,71 +179,68 @@ static void test_defined_twice(void **state)
 /* One broken document: does it fail at load or at validate, and what does the message say. */
 struct bad_case {
 	const char *file;
-	bool at_load;    /* load fails (else validate reports an error) */
-	bool warning;    /* validates, with this warning */
+	bool at_load; /* load fails (else validate reports an error) */
+	bool warning; /* validates, with this warning */
 	const char *path;
 	const char *value;
 	const char *rule; /* substring of the rule text */
 };
 
 static const struct bad_case bad_cases[] = {
-	{"dup-rule-number.json", false, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[1].RuleNumber", "10",
-	 "duplicate rule number in the ingress rules"},
-	{"mixed-family.json", false, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationCidrBlock", "\"::/0\"",
-	 "must be the same address family"},
-	{"port-from-gt-to.json", false, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange",
-	 "{\"FromPort\":443,\"ToPort\":80}", "FromPort must be <= ToPort"},
-	{"port-out-of-range.json", false, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange.ToPort", "70000",
-	 "a port is 0-65535"},
-	{"packet-length.json", false, false, "TrafficMirrorSessions[0].PacketLength", "9000",
-	 "PacketLength must be 1-8500"},
-	{"four-sessions.json", false, false, "TrafficMirrorSessions[3].NetworkInterfaceId",
-	 "\"eni-00000000000000001\"", "more than 3 sessions on one source ENI"},
-	{"dup-session-number.json", false, false, "TrafficMirrorSessions[1].SessionNumber", "1",
-	 "duplicate session number on source eni-00000000000000001"},
-	{"unknown-target.json", false, false, "TrafficMirrorSessions[0].TrafficMirrorTargetId",
-	 "\"tmt-0ffffffffffffffff\"", "unknown target id"},
-	{"unknown-filter.json", false, false, "TrafficMirrorSessions[0].TrafficMirrorFilterId",
-	 "\"tmf-0ffffffffffffffff\"", "unknown filter id"},
-	{"bad-cidr.json", true, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].SourceCidrBlock", "\"10.0.0.0/33\"",
-	 "not a CIDR block"},
-	{"bad-vni.json", false, false, "TrafficMirrorSessions[0].VirtualNetworkId", "16777216",
-	 "24-bit VXLAN id"},
-	{"too-many-rules.json", false, false, "TrafficMirrorFilters[0]", "11",
-	 "more than 10 rules in a filter"},
-	{"wrong-type.json", true, false, "TrafficMirrorFilters[0].IngressFilterRules[0].RuleNumber",
-	 "\"10\"", "must be an integer, not a string"},
-	{"bad-action.json", true, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].RuleAction", "\"allow\"",
-	 "RuleAction must be \"accept\" or \"reject\""},
-	{"session-number.json", false, false, "TrafficMirrorSessions[0].SessionNumber", "0",
-	 "SessionNumber must be 1-32766"},
-	{"direction-mismatch.json", true, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].TrafficDirection", "\"egress\"",
-	 "must have TrafficDirection \"ingress\""},
-	{"two-resources.json", true, false, "TrafficMirrorTargets[0]", "",
-	 "a target names exactly one of"},
-	{"source-is-target.json", false, false, "TrafficMirrorSessions[0].NetworkInterfaceId",
-	 "\"eni-0000000000000000f\"", "cannot be both the source and the target"},
-	{"protocol-range.json", false, false,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].Protocol", "256", "IANA number 0-255"},
-	{"network-service.json", true, false, "TrafficMirrorFilters[0].NetworkServices[0]",
-	 "\"amazon-ntp\"", "the only network service is \"amazon-dns\""},
-	{"not-json.json", true, false, "line 1 column 64", "", "not valid JSON"},
-	{"hostmap-bad-addr.json", true, false, "VxscopeHostMap.NetworkInterfaces[0].Addresses[0]",
-	 "\"10.0.1.300\"", "not an IPv4 or IPv6 address"},
-	/* the spec says ignore: a warning, the config is valid */
-	{"warn-icmp-ports.json", false, true,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange",
-	 "{\"FromPort\":80,\"ToPort\":80}", "port ranges apply to TCP (6) and UDP (17) only"},
-	{"warn-rule-number.json", false, true,
-	 "TrafficMirrorFilters[0].IngressFilterRules[0].RuleNumber", "40000",
-	 "AWS documents no range"},
+    {"dup-rule-number.json", false, false,
+     "TrafficMirrorFilters[0].IngressFilterRules[1].RuleNumber", "10",
+     "duplicate rule number in the ingress rules"},
+    {"mixed-family.json", false, false,
+     "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationCidrBlock", "\"::/0\"",
+     "must be the same address family"},
+    {"port-from-gt-to.json", false, false,
+     "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange",
+     "{\"FromPort\":443,\"ToPort\":80}", "FromPort must be <= ToPort"},
+    {"port-out-of-range.json", false, false,
+     "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange.ToPort", "70000",
+     "a port is 0-65535"},
+    {"packet-length.json", false, false, "TrafficMirrorSessions[0].PacketLength", "9000",
+     "PacketLength must be 1-8500"},
+    {"four-sessions.json", false, false, "TrafficMirrorSessions[3].NetworkInterfaceId",
+     "\"eni-00000000000000001\"", "more than 3 sessions on one source ENI"},
+    {"dup-session-number.json", false, false, "TrafficMirrorSessions[1].SessionNumber", "1",
+     "duplicate session number on source eni-00000000000000001"},
+    {"unknown-target.json", false, false, "TrafficMirrorSessions[0].TrafficMirrorTargetId",
+     "\"tmt-0ffffffffffffffff\"", "unknown target id"},
+    {"unknown-filter.json", false, false, "TrafficMirrorSessions[0].TrafficMirrorFilterId",
+     "\"tmf-0ffffffffffffffff\"", "unknown filter id"},
+    {"bad-cidr.json", true, false, "TrafficMirrorFilters[0].IngressFilterRules[0].SourceCidrBlock",
+     "\"10.0.0.0/33\"", "not a CIDR block"},
+    {"bad-vni.json", false, false, "TrafficMirrorSessions[0].VirtualNetworkId", "16777216",
+     "24-bit VXLAN id"},
+    {"too-many-rules.json", false, false, "TrafficMirrorFilters[0]", "11",
+     "more than 10 rules in a filter"},
+    {"wrong-type.json", true, false, "TrafficMirrorFilters[0].IngressFilterRules[0].RuleNumber",
+     "\"10\"", "must be an integer, not a string"},
+    {"bad-action.json", true, false, "TrafficMirrorFilters[0].IngressFilterRules[0].RuleAction",
+     "\"allow\"", "RuleAction must be \"accept\" or \"reject\""},
+    {"session-number.json", false, false, "TrafficMirrorSessions[0].SessionNumber", "0",
+     "SessionNumber must be 1-32766"},
+    {"direction-mismatch.json", true, false,
+     "TrafficMirrorFilters[0].IngressFilterRules[0].TrafficDirection", "\"egress\"",
+     "must have TrafficDirection \"ingress\""},
+    {"two-resources.json", true, false, "TrafficMirrorTargets[0]", "",
+     "a target names exactly one of"},
+    {"source-is-target.json", false, false, "TrafficMirrorSessions[0].NetworkInterfaceId",
+     "\"eni-0000000000000000f\"", "cannot be both the source and the target"},
+    {"protocol-range.json", false, false, "TrafficMirrorFilters[0].IngressFilterRules[0].Protocol",
+     "256", "IANA number 0-255"},
+    {"network-service.json", true, false, "TrafficMirrorFilters[0].NetworkServices[0]",
+     "\"amazon-ntp\"", "the only network service is \"amazon-dns\""},
+    {"not-json.json", true, false, "line 1 column 64", "", "not valid JSON"},
+    {"hostmap-bad-addr.json", true, false, "VxscopeHostMap.NetworkInterfaces[0].Addresses[0]",
+     "\"10.0.1.300\"", "not an IPv4 or IPv6 address"},
+    /* the spec says ignore: a warning, the config is valid */
+    {"warn-icmp-ports.json", false, true,
+     "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange",
+     "{\"FromPort\":80,\"ToPort\":80}", "port ranges apply to TCP (6) and UDP (17) only"},
+    {"warn-rule-number.json", false, true,
+     "TrafficMirrorFilters[0].IngressFilterRules[0].RuleNumber", "40000", "AWS documents no range"},
 };
 
 static void test_broken_variants(void **state)
@@ -270,7 +267,7 @@ static void test_broken_variants(void **state)
 			if (bc->warning) {
 				if (rc || d.warnings != 1)
 					fail_msg("%s: validate %d, %u warnings", bc->file, rc,
-						 d.warnings);
+					         d.warnings);
 			} else if (rc != -EINVAL || d.errors != 1) {
 				fail_msg("%s: validate %d, %u errors", bc->file, rc, d.errors);
 			}
@@ -282,35 +279,35 @@ static void test_broken_variants(void **state)
 		    strcmp(e->value, bc->value) || !strstr(e->rule, bc->rule) ||
 		    !strstr(e->msg, bc->path) || !strstr(e->msg, bc->rule))
 			fail_msg("%s: message \"%s\" (path \"%s\", value \"%s\", rule \"%s\")",
-				 bc->file, e->msg, e->path, e->value, e->rule);
+			         bc->file, e->msg, e->path, e->value, e->rule);
 		aws_config_free(&c);
 	}
 }
 
 static const char *const RULES_11 =
-	"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"tmf-1\",\"IngressFilterRules\":["
-	"{\"RuleNumber\":1,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":2,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":3,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":4,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":5,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":6,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"}],\"EgressFilterRules\":["
-	"{\"RuleNumber\":1,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":2,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":3,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":4,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
-	"{\"RuleNumber\":5,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
-	"\"DestinationCidrBlock\":\"0.0.0.0/0\"}]}]}";
+    "{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"tmf-1\",\"IngressFilterRules\":["
+    "{\"RuleNumber\":1,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":2,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":3,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":4,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":5,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":6,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"}],\"EgressFilterRules\":["
+    "{\"RuleNumber\":1,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":2,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":3,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":4,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"},"
+    "{\"RuleNumber\":5,\"RuleAction\":\"accept\",\"SourceCidrBlock\":\"0.0.0.0/0\","
+    "\"DestinationCidrBlock\":\"0.0.0.0/0\"}]}]}";
 
 /* [UNVERIFIED] the 10-rule quota: both directions together by default; configurable. */
 static void test_rule_limit_choice(void **state)
@@ -322,7 +319,7 @@ static void test_rule_limit_choice(void **state)
 	aws_config_init(&c);
 	assert_int_equal(aws_config_load_string(&c, "r11", RULES_11, strlen(RULES_11), &err), 0);
 	assert_int_equal(aws_config_validate(&c, &d), -EINVAL); /* 11 > 10 in total */
-	c.max_rules_per_direction = true;                        /* 6 and 5: each <= 10 */
+	c.max_rules_per_direction = true;                       /* 6 and 5: each <= 10 */
 	assert_int_equal(aws_config_validate(&c, &d), 0);
 	c.max_rules = 5; /* 6 ingress > 5 */
 	assert_int_equal(aws_config_validate(&c, &d), -EINVAL);
@@ -339,11 +336,11 @@ static void test_unknown_keys_and_protocol_zero(void **state)
 	(void)state;
 	static struct aws_diags d;
 	static const char *const doc =
-		"{\"NextToken\":\"abc\",\"SomethingNew\":{\"x\":[1,2]},"
-		"\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"tmf-1\",\"NewField\":true,"
-		"\"IngressFilterRules\":[{\"RuleNumber\":5,\"RuleAction\":\"reject\",\"Protocol\":0,"
-		"\"SourceCidrBlock\":\"::/0\",\"DestinationCidrBlock\":\"::/0\",\"Tags\":[],"
-		"\"FutureKey\":\"v\"}]}]}";
+	    "{\"NextToken\":\"abc\",\"SomethingNew\":{\"x\":[1,2]},"
+	    "\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"tmf-1\",\"NewField\":true,"
+	    "\"IngressFilterRules\":[{\"RuleNumber\":5,\"RuleAction\":\"reject\",\"Protocol\":0,"
+	    "\"SourceCidrBlock\":\"::/0\",\"DestinationCidrBlock\":\"::/0\",\"Tags\":[],"
+	    "\"FutureKey\":\"v\"}]}]}";
 	struct aws_config c;
 	struct aws_error err;
 	aws_config_init(&c);
@@ -365,48 +362,48 @@ static void test_wrong_types(void **state)
 	static const struct {
 		const char *doc, *path, *rule;
 	} cases[] = {
-		{"[]", "", "the top level must be an object, not an array"},
-		{"{\"Foo\":1}", "", "none of TrafficMirrorFilters"},
-		{"{\"TrafficMirrorFilters\":{}}", "TrafficMirrorFilters", "must be an array"},
-		{"{\"TrafficMirrorFilters\":[1]}", "TrafficMirrorFilters[0]", "must be an object"},
-		{"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":7}]}",
-		 "TrafficMirrorFilters[0].TrafficMirrorFilterId", "must be a string, not an integer"},
-		{"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
-		 "\"IngressFilterRules\":{}}]}",
-		 "TrafficMirrorFilters[0].IngressFilterRules", "must be an array"},
-		{"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
-		 "\"EgressFilterRules\":[{\"RuleNumber\":1.5}]}]}",
-		 "TrafficMirrorFilters[0].EgressFilterRules[0].RuleNumber",
-		 "must be an integer, not a number with a fraction"},
-		{"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
-		 "\"IngressFilterRules\":[{\"RuleNumber\":1,\"RuleAction\":\"accept\","
-		 "\"DestinationPortRange\":[1,2]}]}]}",
-		 "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange",
-		 "must be an object"},
-		{"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
-		 "\"IngressFilterRules\":[{\"RuleNumber\":1,\"RuleAction\":\"accept\","
-		 "\"SourceCidrBlock\":\"0.0.0.0/0\"}]}]}",
-		 "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationCidrBlock",
-		 "required key is missing"},
-		{"{\"TrafficMirrorSessions\":[{\"TrafficMirrorSessionId\":\"s\","
-		 "\"NetworkInterfaceId\":\"eni-1\",\"TrafficMirrorTargetId\":\"t\","
-		 "\"TrafficMirrorFilterId\":\"f\",\"SessionNumber\":1,\"VirtualNetworkId\":null}]}",
-		 "TrafficMirrorSessions[0].VirtualNetworkId", "must be an integer, not null"},
-		{"{\"TrafficMirrorTargets\":[{\"TrafficMirrorTargetId\":\"t\","
-		 "\"NetworkInterfaceId\":\"eni-1\",\"Type\":\"network-load-balancer\"}]}",
-		 "TrafficMirrorTargets[0].Type", "must be \"network-interface\""},
-		{"{\"VxscopeHostMap\":{\"Targets\":[{\"TrafficMirrorTargetId\":\"t\"}]}}",
-		 "VxscopeHostMap.Targets[0].Addresses", "at least one address"},
-		{"{\"VxscopeHostMap\":{\"NetworkInterfaces\":[{\"NetworkInterfaceId\":\"e\","
-		 "\"MacAddress\":\"02:00\"}]}}",
-		 "VxscopeHostMap.NetworkInterfaces[0].MacAddress", "not a MAC address"},
+	    {"[]", "", "the top level must be an object, not an array"},
+	    {"{\"Foo\":1}", "", "none of TrafficMirrorFilters"},
+	    {"{\"TrafficMirrorFilters\":{}}", "TrafficMirrorFilters", "must be an array"},
+	    {"{\"TrafficMirrorFilters\":[1]}", "TrafficMirrorFilters[0]", "must be an object"},
+	    {"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":7}]}",
+	     "TrafficMirrorFilters[0].TrafficMirrorFilterId", "must be a string, not an integer"},
+	    {"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
+	     "\"IngressFilterRules\":{}}]}",
+	     "TrafficMirrorFilters[0].IngressFilterRules", "must be an array"},
+	    {"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
+	     "\"EgressFilterRules\":[{\"RuleNumber\":1.5}]}]}",
+	     "TrafficMirrorFilters[0].EgressFilterRules[0].RuleNumber",
+	     "must be an integer, not a number with a fraction"},
+	    {"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
+	     "\"IngressFilterRules\":[{\"RuleNumber\":1,\"RuleAction\":\"accept\","
+	     "\"DestinationPortRange\":[1,2]}]}]}",
+	     "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationPortRange",
+	     "must be an object"},
+	    {"{\"TrafficMirrorFilters\":[{\"TrafficMirrorFilterId\":\"t\","
+	     "\"IngressFilterRules\":[{\"RuleNumber\":1,\"RuleAction\":\"accept\","
+	     "\"SourceCidrBlock\":\"0.0.0.0/0\"}]}]}",
+	     "TrafficMirrorFilters[0].IngressFilterRules[0].DestinationCidrBlock",
+	     "required key is missing"},
+	    {"{\"TrafficMirrorSessions\":[{\"TrafficMirrorSessionId\":\"s\","
+	     "\"NetworkInterfaceId\":\"eni-1\",\"TrafficMirrorTargetId\":\"t\","
+	     "\"TrafficMirrorFilterId\":\"f\",\"SessionNumber\":1,\"VirtualNetworkId\":null}]}",
+	     "TrafficMirrorSessions[0].VirtualNetworkId", "must be an integer, not null"},
+	    {"{\"TrafficMirrorTargets\":[{\"TrafficMirrorTargetId\":\"t\","
+	     "\"NetworkInterfaceId\":\"eni-1\",\"Type\":\"network-load-balancer\"}]}",
+	     "TrafficMirrorTargets[0].Type", "must be \"network-interface\""},
+	    {"{\"VxscopeHostMap\":{\"Targets\":[{\"TrafficMirrorTargetId\":\"t\"}]}}",
+	     "VxscopeHostMap.Targets[0].Addresses", "at least one address"},
+	    {"{\"VxscopeHostMap\":{\"NetworkInterfaces\":[{\"NetworkInterfaceId\":\"e\","
+	     "\"MacAddress\":\"02:00\"}]}}",
+	     "VxscopeHostMap.NetworkInterfaces[0].MacAddress", "not a MAC address"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct aws_config c;
 		struct aws_error err;
 		aws_config_init(&c);
-		int rc = aws_config_load_string(&c, "t.json", cases[i].doc, strlen(cases[i].doc),
-						&err);
+		int rc =
+		    aws_config_load_string(&c, "t.json", cases[i].doc, strlen(cases[i].doc), &err);
 		if (rc != -EINVAL || strcmp(err.path, cases[i].path) ||
 		    !strstr(err.rule, cases[i].rule) || strcmp(err.file, "t.json"))
 			fail_msg("case %zu: rc %d, message \"%s\"", i, rc, err.msg);
@@ -421,16 +418,16 @@ static void test_hostmap_targets(void **state)
 	(void)state;
 	static struct aws_diags d;
 	static const char *const doc =
-		"{\"TrafficMirrorTargets\":["
-		"{\"TrafficMirrorTargetId\":\"tmt-a\",\"NetworkInterfaceId\":\"eni-t\","
-		"\"Type\":\"network-interface\"},"
-		"{\"TrafficMirrorTargetId\":\"tmt-b\",\"GatewayLoadBalancerEndpointId\":\"vpce-1\","
-		"\"Type\":\"gateway-load-balancer-endpoint\"}],"
-		"\"VxscopeHostMap\":{\"NetworkInterfaces\":[{\"NetworkInterfaceId\":\"eni-t\","
-		"\"Addresses\":[\"fd00::9\"],\"Mtu\":1500}],"
-		"\"Targets\":[{\"GatewayLoadBalancerEndpointId\":\"vpce-1\","
-		"\"Addresses\":[\"10.0.0.7\",\"10.0.0.8\"]},"
-		"{\"TrafficMirrorTargetId\":\"tmt-c\",\"Addresses\":[\"10.0.0.9\"],\"Mtu\":1500}]}}";
+	    "{\"TrafficMirrorTargets\":["
+	    "{\"TrafficMirrorTargetId\":\"tmt-a\",\"NetworkInterfaceId\":\"eni-t\","
+	    "\"Type\":\"network-interface\"},"
+	    "{\"TrafficMirrorTargetId\":\"tmt-b\",\"GatewayLoadBalancerEndpointId\":\"vpce-1\","
+	    "\"Type\":\"gateway-load-balancer-endpoint\"}],"
+	    "\"VxscopeHostMap\":{\"NetworkInterfaces\":[{\"NetworkInterfaceId\":\"eni-t\","
+	    "\"Addresses\":[\"fd00::9\"],\"Mtu\":1500}],"
+	    "\"Targets\":[{\"GatewayLoadBalancerEndpointId\":\"vpce-1\","
+	    "\"Addresses\":[\"10.0.0.7\",\"10.0.0.8\"]},"
+	    "{\"TrafficMirrorTargetId\":\"tmt-c\",\"Addresses\":[\"10.0.0.9\"],\"Mtu\":1500}]}}";
 	struct aws_config c;
 	struct aws_error err;
 	aws_config_init(&c);
@@ -466,15 +463,15 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cli_examples_alone),
-		cmocka_unit_test(test_spec_set_files_merge),
-		cmocka_unit_test(test_defined_twice),
-		cmocka_unit_test(test_broken_variants),
-		cmocka_unit_test(test_rule_limit_choice),
-		cmocka_unit_test(test_unknown_keys_and_protocol_zero),
-		cmocka_unit_test(test_wrong_types),
-		cmocka_unit_test(test_hostmap_targets),
-		cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_cli_examples_alone),
+	    cmocka_unit_test(test_spec_set_files_merge),
+	    cmocka_unit_test(test_defined_twice),
+	    cmocka_unit_test(test_broken_variants),
+	    cmocka_unit_test(test_rule_limit_choice),
+	    cmocka_unit_test(test_unknown_keys_and_protocol_zero),
+	    cmocka_unit_test(test_wrong_types),
+	    cmocka_unit_test(test_hostmap_targets),
+	    cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,15 +19,16 @@
 
 /* The source ENI of every test: 10.0.1.5 and 2001:db8:1::5 in VPC 10.0.0.0/16. */
 #define HOSTMAP                                                                                    \
-	"'VxscopeHostMap':{'NetworkInterfaces':[{'NetworkInterfaceId':'eni-src',"                \
-	"'Addresses':['10.0.1.5','2001:db8:1::5'],'VpcCidrBlocks':['10.0.0.0/16']}],"            \
+	"'VxscopeHostMap':{'NetworkInterfaces':[{'NetworkInterfaceId':'eni-src',"                  \
+	"'Addresses':['10.0.1.5','2001:db8:1::5'],'VpcCidrBlocks':['10.0.0.0/16']}],"              \
 	"'Targets':[{'TrafficMirrorTargetId':'tmt-eni','Addresses':['10.0.2.9'],'Mtu':9001}]}"
 #define TARGETS                                                                                    \
-	"'TrafficMirrorTargets':[{'TrafficMirrorTargetId':'tmt-eni','NetworkInterfaceId':'eni-t',"  \
+	"'TrafficMirrorTargets':[{'TrafficMirrorTargetId':'tmt-eni','NetworkInterfaceId':'eni-t'," \
 	"'Type':'network-interface'}]"
 /* One session (number 1, VNI 7) on eni-src with filter tmf-1. */
 #define SESSION1                                                                                   \
-	"'TrafficMirrorSessions':[{'TrafficMirrorSessionId':'tms-1','NetworkInterfaceId':'eni-src'," \
+	"'TrafficMirrorSessions':[{'TrafficMirrorSessionId':'tms-1','NetworkInterfaceId':'eni-"    \
+	"src',"                                                                                    \
 	"'TrafficMirrorTargetId':'tmt-eni','TrafficMirrorFilterId':'tmf-1','SessionNumber':1,"     \
 	"'VirtualNetworkId':7}]"
 #define ANY4 "'SourceCidrBlock':'0.0.0.0/0','DestinationCidrBlock':'0.0.0.0/0'"
@@ -59,10 +60,10 @@ static void load_filter(const char *ingress, const char *egress, bool amazon_dns
 {
 	char doc[8192];
 	snprintf(doc, sizeof(doc),
-		 "{'TrafficMirrorFilters':[{'TrafficMirrorFilterId':'tmf-1',"
-		 "'IngressFilterRules':[%s],'EgressFilterRules':[%s],'NetworkServices':[%s]}],"
-		 "%s,%s,%s}",
-		 ingress, egress, amazon_dns ? "'amazon-dns'" : "", SESSION1, TARGETS, HOSTMAP);
+	         "{'TrafficMirrorFilters':[{'TrafficMirrorFilterId':'tmf-1',"
+	         "'IngressFilterRules':[%s],'EgressFilterRules':[%s],'NetworkServices':[%s]}],"
+	         "%s,%s,%s}",
+	         ingress, egress, amazon_dns ? "'amazon-dns'" : "", SESSION1, TARGETS, HOSTMAP);
 	load(doc);
 }
 
@@ -73,8 +74,8 @@ static const struct aws_eni *src_eni(void)
 	return e;
 }
 
-static struct mirror_facts facts(const char *src, const char *dst, uint8_t proto,
-				 uint16_t sport, uint16_t dport)
+static struct mirror_facts facts(const char *src, const char *dst, uint8_t proto, uint16_t sport,
+                                 uint16_t dport)
 {
 	struct mirror_facts f;
 	memset(&f, 0, sizeof(f));
@@ -114,10 +115,10 @@ static void test_first_match_decides(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':20,'RuleAction':'accept','Protocol':6," ANY4 "},"
-		    "{'RuleNumber':10,'RuleAction':'reject','Protocol':6,"
-		    "'DestinationPortRange':{'FromPort':22,'ToPort':22},"
-		    "'SourceCidrBlock':'198.51.100.0/24','DestinationCidrBlock':'10.0.0.0/16'}",
-		    "", false);
+	            "{'RuleNumber':10,'RuleAction':'reject','Protocol':6,"
+	            "'DestinationPortRange':{'FromPort':22,'ToPort':22},"
+	            "'SourceCidrBlock':'198.51.100.0/24','DestinationCidrBlock':'10.0.0.0/16'}",
+	            "", false);
 	struct mirror_facts f = facts("198.51.100.7", "10.0.1.5", 6, 40000, 22);
 	struct mirror_decision d = decide(&f);
 	assert_int_equal(d.reason, MIRROR_REJECTED);
@@ -164,8 +165,8 @@ static void test_protocol(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept','Protocol':1," ANY4 "},"
-		    "{'RuleNumber':2,'RuleAction':'reject','Protocol':0," ANY4 "}",
-		    "{'RuleNumber':1,'RuleAction':'accept'," ANY4 "}", false);
+	            "{'RuleNumber':2,'RuleAction':'reject','Protocol':0," ANY4 "}",
+	            "{'RuleNumber':1,'RuleAction':'accept'," ANY4 "}", false);
 	struct mirror_facts f = facts("192.0.2.1", "10.0.1.5", 1, 0, 0);
 	assert_int_equal(decide(&f).rule_number, 1);
 	f = facts("192.0.2.1", "10.0.1.5", 47, 0, 0); /* GRE: only the all-protocols rule 2 */
@@ -182,26 +183,26 @@ static void test_port_ranges(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept','Protocol':6,"
-		    "'SourcePortRange':{'FromPort':1024,'ToPort':65535},"
-		    "'DestinationPortRange':{'FromPort':80,'ToPort':443}," ANY4 "},"
-		    "{'RuleNumber':2,'RuleAction':'accept','Protocol':17,"
-		    "'DestinationPortRange':{'FromPort':53,'ToPort':53}," ANY4 "}",
-		    "", false);
+	            "'SourcePortRange':{'FromPort':1024,'ToPort':65535},"
+	            "'DestinationPortRange':{'FromPort':80,'ToPort':443}," ANY4 "},"
+	            "{'RuleNumber':2,'RuleAction':'accept','Protocol':17,"
+	            "'DestinationPortRange':{'FromPort':53,'ToPort':53}," ANY4 "}",
+	            "", false);
 	static const struct {
 		uint8_t proto;
 		uint16_t sport, dport;
 		bool mirrored;
 	} cases[] = {
-		{6, 1024, 80, true},   {6, 65535, 443, true}, {6, 1023, 80, false},
-		{6, 2000, 79, false},  {6, 2000, 444, false}, {6, 2000, 200, true},
-		{17, 5, 53, true},     {17, 5, 54, false},    {17, 53, 5, false},
+	    {6, 1024, 80, true},  {6, 65535, 443, true}, {6, 1023, 80, false},
+	    {6, 2000, 79, false}, {6, 2000, 444, false}, {6, 2000, 200, true},
+	    {17, 5, 53, true},    {17, 5, 54, false},    {17, 53, 5, false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mirror_facts f =
-			facts("192.0.2.1", "10.0.1.5", cases[i].proto, cases[i].sport, cases[i].dport);
+		    facts("192.0.2.1", "10.0.1.5", cases[i].proto, cases[i].sport, cases[i].dport);
 		if ((decide(&f).reason == MIRROR_MIRRORED) != cases[i].mirrored)
 			fail_msg("case %zu: proto %u %u > %u", i, cases[i].proto, cases[i].sport,
-				 cases[i].dport);
+			         cases[i].dport);
 	}
 }
 
@@ -211,10 +212,10 @@ static void test_ports_ignored_for_other_protocols(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept','Protocol':1,"
-		    "'DestinationPortRange':{'FromPort':80,'ToPort':80}," ANY4 "}",
-		    "{'RuleNumber':1,'RuleAction':'accept',"
-		    "'DestinationPortRange':{'FromPort':443,'ToPort':443}," ANY4 "}",
-		    false);
+	            "'DestinationPortRange':{'FromPort':80,'ToPort':80}," ANY4 "}",
+	            "{'RuleNumber':1,'RuleAction':'accept',"
+	            "'DestinationPortRange':{'FromPort':443,'ToPort':443}," ANY4 "}",
+	            false);
 	assert_int_equal(diags.warnings, 2);
 	struct mirror_facts f = facts("192.0.2.1", "10.0.1.5", 1, 0, 0); /* ICMP echo */
 	struct mirror_decision d = decide(&f);
@@ -233,8 +234,8 @@ static void test_fragment_without_ports(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept','Protocol':17,"
-		    "'DestinationPortRange':{'FromPort':0,'ToPort':65535}," ANY4 "}",
-		    "{'RuleNumber':1,'RuleAction':'accept','Protocol':17," ANY4 "}", false);
+	            "'DestinationPortRange':{'FromPort':0,'ToPort':65535}," ANY4 "}",
+	            "{'RuleNumber':1,'RuleAction':'accept','Protocol':17," ANY4 "}", false);
 	struct mirror_facts f = facts("192.0.2.1", "10.0.1.5", 17, 0, 0);
 	f.has_ports = false;
 	assert_int_equal(decide(&f).reason, MIRROR_NO_MATCH);
@@ -248,7 +249,7 @@ static void test_address_families(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept'," ANY4 "}",
-		    "{'RuleNumber':1,'RuleAction':'accept'," ANY6 "}", false);
+	            "{'RuleNumber':1,'RuleAction':'accept'," ANY6 "}", false);
 	struct mirror_facts f = facts("2001:db8::9", "2001:db8:1::5", 6, 1, 2);
 	assert_int_equal(decide(&f).reason, MIRROR_NO_MATCH);
 	f = facts("192.0.2.1", "10.0.1.5", 6, 1, 2);
@@ -259,8 +260,8 @@ static void test_address_families(void **state)
 	assert_int_equal(decide(&f).reason, MIRROR_NO_MATCH);
 	/* CIDR blocks: prefixes count */
 	load_filter("{'RuleNumber':1,'RuleAction':'accept','SourceCidrBlock':'192.0.2.128/25',"
-		    "'DestinationCidrBlock':'10.0.1.5/32'}",
-		    "", false);
+	            "'DestinationCidrBlock':'10.0.1.5/32'}",
+	            "", false);
 	f = facts("192.0.2.200", "10.0.1.5", 6, 1, 2);
 	assert_int_equal(decide(&f).reason, MIRROR_MIRRORED);
 	f = facts("192.0.2.100", "10.0.1.5", 6, 1, 2);
@@ -274,7 +275,7 @@ static void test_amazon_dns(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept'," ANY4 "}",
-		    "{'RuleNumber':1,'RuleAction':'accept'," ANY4 "}", false);
+	            "{'RuleNumber':1,'RuleAction':'accept'," ANY4 "}", false);
 	struct mirror_facts q = facts("10.0.1.5", "10.0.0.2", 17, 40000, 53);
 	struct mirror_facts a = facts("10.0.0.2", "10.0.1.5", 17, 53, 40000);
 	struct mirror_facts ll = facts("10.0.1.5", "169.254.169.253", 6, 40000, 53);
@@ -307,10 +308,10 @@ static void test_never_mirrored(void **state)
 {
 	(void)state;
 	load_filter("{'RuleNumber':1,'RuleAction':'accept'," ANY4 "},"
-		    "{'RuleNumber':2,'RuleAction':'accept'," ANY6 "}",
-		    "{'RuleNumber':1,'RuleAction':'accept'," ANY4 "},"
-		    "{'RuleNumber':2,'RuleAction':'accept'," ANY6 "}",
-		    true);
+	            "{'RuleNumber':2,'RuleAction':'accept'," ANY6 "}",
+	            "{'RuleNumber':1,'RuleAction':'accept'," ANY4 "},"
+	            "{'RuleNumber':2,'RuleAction':'accept'," ANY6 "}",
+	            true);
 	struct mirror_facts arp;
 	memset(&arp, 0, sizeof(arp));
 	arp.ethertype = ETHERTYPE_NUM_ARP;
@@ -325,28 +326,28 @@ static void test_never_mirrored(void **state)
 		uint16_t sport, dport;
 		enum mirror_reason want;
 	} cases[] = {
-		{"10.0.1.5", "10.0.0.1", 17, 68, 67, MIRROR_NEVER_DHCP},
-		{"10.0.0.1", "10.0.1.5", 17, 67, 68, MIRROR_NEVER_DHCP},
-		{"2001:db8:1::5", "ff02::1:2", 17, 546, 547, MIRROR_NEVER_DHCP},
-		{"10.0.1.5", "169.254.169.254", 6, 40000, 80, MIRROR_NEVER_IMDS},
-		{"169.254.169.254", "10.0.1.5", 6, 80, 40000, MIRROR_NEVER_IMDS},
-		{"2001:db8:1::5", "fd00:ec2::254", 6, 40000, 80, MIRROR_NEVER_IMDS},
-		{"10.0.1.5", "169.254.169.123", 17, 123, 123, MIRROR_NEVER_TIME_SYNC},
-		{"2001:db8:1::5", "fd00:ec2::123", 17, 123, 123, MIRROR_NEVER_TIME_SYNC},
-		{"10.0.1.5", "169.254.169.250", 6, 50000, 1688, MIRROR_NEVER_KMS},
-		{"10.0.1.5", "169.254.169.251", 6, 50000, 1688, MIRROR_NEVER_KMS},
-		/* not DHCP: only one port is 67/68; not IMDS: a neighbour address */
-		{"10.0.1.5", "192.0.2.1", 17, 68, 5353, MIRROR_MIRRORED},
-		{"10.0.1.5", "169.254.169.1", 6, 50000, 80, MIRROR_MIRRORED},
+	    {"10.0.1.5", "10.0.0.1", 17, 68, 67, MIRROR_NEVER_DHCP},
+	    {"10.0.0.1", "10.0.1.5", 17, 67, 68, MIRROR_NEVER_DHCP},
+	    {"2001:db8:1::5", "ff02::1:2", 17, 546, 547, MIRROR_NEVER_DHCP},
+	    {"10.0.1.5", "169.254.169.254", 6, 40000, 80, MIRROR_NEVER_IMDS},
+	    {"169.254.169.254", "10.0.1.5", 6, 80, 40000, MIRROR_NEVER_IMDS},
+	    {"2001:db8:1::5", "fd00:ec2::254", 6, 40000, 80, MIRROR_NEVER_IMDS},
+	    {"10.0.1.5", "169.254.169.123", 17, 123, 123, MIRROR_NEVER_TIME_SYNC},
+	    {"2001:db8:1::5", "fd00:ec2::123", 17, 123, 123, MIRROR_NEVER_TIME_SYNC},
+	    {"10.0.1.5", "169.254.169.250", 6, 50000, 1688, MIRROR_NEVER_KMS},
+	    {"10.0.1.5", "169.254.169.251", 6, 50000, 1688, MIRROR_NEVER_KMS},
+	    /* not DHCP: only one port is 67/68; not IMDS: a neighbour address */
+	    {"10.0.1.5", "192.0.2.1", 17, 68, 5353, MIRROR_MIRRORED},
+	    {"10.0.1.5", "169.254.169.1", 6, 50000, 80, MIRROR_MIRRORED},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mirror_facts f = facts(cases[i].src, cases[i].dst, cases[i].proto,
-					      cases[i].sport, cases[i].dport);
+		                              cases[i].sport, cases[i].dport);
 		assert_int_equal(mirror_never_class(&f), cases[i].want);
 		d = decide(&f);
 		if (d.reason != cases[i].want)
 			fail_msg("case %zu: %s, expected %s", i, mirror_reason_name(d.reason),
-				 mirror_reason_name(cases[i].want));
+			         mirror_reason_name(cases[i].want));
 	}
 }
 
@@ -470,7 +471,7 @@ static void test_direction(void **state)
 
 /* A session's target and PacketLength, for mirror_snap. */
 static void load_snap(const char *target_type_key, const char *target_addr, int mtu,
-		      int packet_length)
+                      int packet_length)
 {
 	char doc[4096], pl[64] = "", mtus[32] = "";
 	if (packet_length)
@@ -478,21 +479,22 @@ static void load_snap(const char *target_type_key, const char *target_addr, int 
 	if (mtu)
 		snprintf(mtus, sizeof(mtus), ",'Mtu':%d", mtu);
 	const char *type = !strcmp(target_type_key, "NetworkInterfaceId") ? "network-interface"
-			   : !strcmp(target_type_key, "NetworkLoadBalancerArn")
-				   ? "network-load-balancer"
-				   : "gateway-load-balancer-endpoint";
-	snprintf(doc, sizeof(doc),
-		 "{'TrafficMirrorFilters':[{'TrafficMirrorFilterId':'tmf-1','IngressFilterRules':"
-		 "[{'RuleNumber':1,'RuleAction':'accept'," ANY4 "},{'RuleNumber':2,"
-		 "'RuleAction':'accept'," ANY6 "}]}],"
-		 "'TrafficMirrorSessions':[{'TrafficMirrorSessionId':'tms-1',"
-		 "'NetworkInterfaceId':'eni-src','TrafficMirrorTargetId':'tmt-x',"
-		 "'TrafficMirrorFilterId':'tmf-1','SessionNumber':1,'VirtualNetworkId':7%s}],"
-		 "'TrafficMirrorTargets':[{'TrafficMirrorTargetId':'tmt-x','%s':'r-1','Type':'%s'}],"
-		 "'VxscopeHostMap':{'NetworkInterfaces':[{'NetworkInterfaceId':'eni-src',"
-		 "'Addresses':['10.0.1.5']}],'Targets':[{'TrafficMirrorTargetId':'tmt-x',"
-		 "'Addresses':['%s']%s}]}}",
-		 pl, target_type_key, type, target_addr, mtus);
+	                   : !strcmp(target_type_key, "NetworkLoadBalancerArn")
+	                       ? "network-load-balancer"
+	                       : "gateway-load-balancer-endpoint";
+	snprintf(
+	    doc, sizeof(doc),
+	    "{'TrafficMirrorFilters':[{'TrafficMirrorFilterId':'tmf-1','IngressFilterRules':"
+	    "[{'RuleNumber':1,'RuleAction':'accept'," ANY4 "},{'RuleNumber':2,"
+	    "'RuleAction':'accept'," ANY6 "}]}],"
+	    "'TrafficMirrorSessions':[{'TrafficMirrorSessionId':'tms-1',"
+	    "'NetworkInterfaceId':'eni-src','TrafficMirrorTargetId':'tmt-x',"
+	    "'TrafficMirrorFilterId':'tmf-1','SessionNumber':1,'VirtualNetworkId':7%s}],"
+	    "'TrafficMirrorTargets':[{'TrafficMirrorTargetId':'tmt-x','%s':'r-1','Type':'%s'}],"
+	    "'VxscopeHostMap':{'NetworkInterfaces':[{'NetworkInterfaceId':'eni-src',"
+	    "'Addresses':['10.0.1.5']}],'Targets':[{'TrafficMirrorTargetId':'tmt-x',"
+	    "'Addresses':['%s']%s}]}}",
+	    pl, target_type_key, type, target_addr, mtus);
 	load(doc);
 }
 
@@ -589,9 +591,10 @@ static void test_facts_from_packet(void **state)
 {
 	(void)state;
 	uint8_t fr[60] = {
-		0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,                 /* eth */
-		0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 1, 5, 192, 0, 2, 1, /* ipv4 */
-		0x9c, 0x40, 0, 53, 0, 12, 0, 0, 'a', 'b', 'c', 'd',                   /* udp */
+	    0x02, 0,    0,   0,  0, 1,  0x02, 0, 0,   0,   0,   2,   0x08, 0x00, /* eth */
+	    0x45, 0,    0,   32, 0, 1,  0,    0, 64,  17,  0,   0,   10,   0,
+	    1,    5,    192, 0,  2, 1,                               /* ipv4 */
+	    0x9c, 0x40, 0,   53, 0, 12, 0,    0, 'a', 'b', 'c', 'd', /* udp */
 	};
 	struct decode_cfg dc;
 	decode_cfg_default(&dc);
@@ -638,10 +641,10 @@ static void test_names(void **state)
 	for (int r = 0; r < MIRROR_REASON_COUNT; r++)
 		assert_non_null(mirror_reason_name((enum mirror_reason)r));
 	assert_string_equal(mirror_reason_name(MIRROR_NEVER_KMS),
-			    "never-mirrored: Windows activation (KMS)");
+	                    "never-mirrored: Windows activation (KMS)");
 	assert_string_equal(aws_dir_name(MIRROR_EGRESS), "egress");
 	assert_string_equal(aws_target_type_name(AWS_TARGET_GWLBE),
-			    "gateway-load-balancer-endpoint");
+	                    "gateway-load-balancer-endpoint");
 }
 
 static int teardown(void **state)
@@ -655,25 +658,25 @@ int main(void)
 {
 	aws_config_init(&cfg);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_first_match_decides),
-		cmocka_unit_test(test_no_match_and_direction_lists),
-		cmocka_unit_test(test_protocol),
-		cmocka_unit_test(test_port_ranges),
-		cmocka_unit_test(test_ports_ignored_for_other_protocols),
-		cmocka_unit_test(test_fragment_without_ports),
-		cmocka_unit_test(test_address_families),
-		cmocka_unit_test(test_amazon_dns),
-		cmocka_unit_test(test_never_mirrored),
-		cmocka_unit_test(test_session_order),
-		cmocka_unit_test(test_reject_choice_both_ways),
-		cmocka_unit_test(test_rejected_by_all),
-		cmocka_unit_test(test_no_session),
-		cmocka_unit_test(test_direction),
-		cmocka_unit_test(test_packet_length),
-		cmocka_unit_test(test_target_mtu_54_74),
-		cmocka_unit_test(test_nlb_and_gwlb),
-		cmocka_unit_test(test_facts_from_packet),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_first_match_decides),
+	    cmocka_unit_test(test_no_match_and_direction_lists),
+	    cmocka_unit_test(test_protocol),
+	    cmocka_unit_test(test_port_ranges),
+	    cmocka_unit_test(test_ports_ignored_for_other_protocols),
+	    cmocka_unit_test(test_fragment_without_ports),
+	    cmocka_unit_test(test_address_families),
+	    cmocka_unit_test(test_amazon_dns),
+	    cmocka_unit_test(test_never_mirrored),
+	    cmocka_unit_test(test_session_order),
+	    cmocka_unit_test(test_reject_choice_both_ways),
+	    cmocka_unit_test(test_rejected_by_all),
+	    cmocka_unit_test(test_no_session),
+	    cmocka_unit_test(test_direction),
+	    cmocka_unit_test(test_packet_length),
+	    cmocka_unit_test(test_target_mtu_54_74),
+	    cmocka_unit_test(test_nlb_and_gwlb),
+	    cmocka_unit_test(test_facts_from_packet),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }
