@@ -25,7 +25,8 @@ struct mirror_source {
 	const struct aws_eni *eni;
 	struct decode_cfg dcfg;
 	enum mirror_send_mode mode;
-	int fd4, fd6; /* raw or UDP sockets per outer family, -1 when not needed */
+	int fd4, fd6;          /* raw or UDP sockets per outer family, -1 when not needed */
+	uint16_t udp_sport[2]; /* UDP mode: our sockets' local ports (IPv4, IPv6) */
 	uint16_t ip_id;
 	/* token bucket, in bits */
 	double tokens, depth;
@@ -54,6 +55,43 @@ static unsigned target_families(const struct aws_eni *eni)
 	return fams;
 }
 
+/* UDP mode: bind to the ENI's address of the family when it is local (the outer source is
+ * then the ENI's, as AWS sends it), else to the wildcard; remember the local port, which is
+ * how our copies are recognised when the kernel picked another source address. */
+static void udp_bind(struct mirror_source *ms, int fd, uint8_t fam)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	for (int pass = 0; pass < 2; pass++) {
+		memset(&ss, 0, sizeof(ss));
+		const struct ip_addr *a = NULL;
+		for (unsigned i = 0; pass == 0 && i < ms->eni->naddrs && !a; i++)
+			if (ms->eni->addrs[i].family == fam)
+				a = &ms->eni->addrs[i];
+		if (pass == 0 && !a)
+			continue;
+		if (fam == 4) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+			sin->sin_family = AF_INET;
+			if (a)
+				memcpy(&sin->sin_addr, a->a, 4);
+			sl = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+			sin6->sin6_family = AF_INET6;
+			if (a)
+				memcpy(&sin6->sin6_addr, a->a, 16);
+			sl = sizeof(*sin6);
+		}
+		if (bind(fd, (struct sockaddr *)&ss, sl) == 0)
+			break;
+	}
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		ms->udp_sport[fam == 6] = ntohs(fam == 4 ? ((struct sockaddr_in *)&ss)->sin_port
+		                                         : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
 static int open_sockets(struct mirror_source *ms, unsigned fams, bool udp)
 {
 	int type = udp ? SOCK_DGRAM : SOCK_RAW;
@@ -65,6 +103,7 @@ static int open_sockets(struct mirror_source *ms, unsigned fams, bool udp)
 		if (udp) {
 			int v = IP_PMTUDISC_DO; /* never fragment: EMSGSIZE instead */
 			(void)setsockopt(ms->fd4, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+			udp_bind(ms, ms->fd4, 4);
 		}
 	}
 	if (fams & 2u) {
@@ -74,6 +113,7 @@ static int open_sockets(struct mirror_source *ms, unsigned fams, bool udp)
 		if (udp) {
 			int v = IPV6_PMTUDISC_DO;
 			(void)setsockopt(ms->fd6, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v));
+			udp_bind(ms, ms->fd6, 6);
 		}
 	}
 	return 0;
@@ -173,13 +213,15 @@ int mirror_source_new(struct mirror_source **out, const struct mirror_source_cfg
 			return rc;
 		}
 		if (warn && warnlen)
-			snprintf(warn, warnlen,
-			         "%s: sending through a plain UDP socket: the kernel chooses the "
-			         "outer source address (not necessarily the ENI's) and one outer "
-			         "source port for every flow (no per-flow hash, so an NLB-like "
-			         "target sees one flow), and computes the UDP checksum",
-			         cfg->force_udp ? "--udp-socket"
-			                        : "no permission for a raw socket (CAP_NET_RAW)");
+			snprintf(
+			    warn, warnlen,
+			    "%s: sending through a plain UDP socket: the outer source address is "
+			    "the ENI's only where it is local to this host (else the kernel "
+			    "picks one), one outer source port serves every flow (no per-flow "
+			    "hash, so an NLB-like target sees one flow), and the kernel "
+			    "computes the UDP checksum",
+			    cfg->force_udp ? "--udp-socket"
+			                   : "no permission for a raw socket (CAP_NET_RAW)");
 	} else {
 		ms->mode = MIRROR_SEND_RAW;
 	}
@@ -220,11 +262,16 @@ static bool addr_in(const struct ip_addr *a, const struct ip_addr *v, unsigned n
 	return false;
 }
 
-/* A VXLAN datagram from the ENI to one of its targets: a copy we sent, seen again. */
+/* A VXLAN datagram from the ENI (or, in UDP mode, from our socket's port) to one of its
+ * targets: a copy we sent, seen again. */
 static bool is_own_copy(const struct mirror_source *ms, const struct packet *p)
 {
-	if (!p->has_ip || p->proto != IPPROTO_NUM_UDP || !p->has_l4 ||
-	    p->dport != VXLAN_ENCAP_PORT || !addr_in(&p->src, ms->eni->addrs, ms->eni->naddrs))
+	bool udp = ms->mode == MIRROR_SEND_UDP;
+	uint16_t dport = udp && ms->cfg.udp_port ? ms->cfg.udp_port : VXLAN_ENCAP_PORT;
+	if (!p->has_ip || p->proto != IPPROTO_NUM_UDP || !p->has_l4 || p->dport != dport)
+		return false;
+	if (!addr_in(&p->src, ms->eni->addrs, ms->eni->naddrs) &&
+	    !(udp && p->sport && p->sport == ms->udp_sport[p->ip_ver == 6]))
 		return false;
 	for (unsigned i = 0; i < ms->eni->nsessions; i++) {
 		const struct aws_target *t = ms->eni->sessions[i]->target;

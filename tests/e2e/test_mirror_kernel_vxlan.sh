@@ -404,13 +404,14 @@ n_before=$(wc -l <"$T/sink.log")
 nsx a "$BIN" mirror --config "$T/aws.json" --config "$T/hostmap.json" --eni $ENI \
 	--capture "$T/exp303.pcap" --udp-socket --json >"$T/udp.json" 2>"$T/udp.log"
 sleep 0.5
-CHECK="--udp-socket warns and delivers VNI 303 VXLAN to target 2"
+CHECK="--udp-socket warns and delivers VNI 303 VXLAN to target 2, from the ENI's address"
 check python3 - "$T/udp.log" "$T/udp.json" "$T/sink.log" "$n_before" <<'PY'
 import json, sys
 log = open(sys.argv[1]).read(); c = json.load(open(sys.argv[2]))
 lines = open(sys.argv[3]).read().splitlines()[int(sys.argv[4]):]
 ok = "plain UDP socket" in log and c["send"] == "udp-socket" and c["mirrored"] > 0
 ok = ok and len(lines) == c["mirrored"] and all(l.split()[2] == "0800000000012f00" for l in lines)
+ok = ok and all(l.split()[0] == "10.97.0.1" for l in lines)  # bound to the ENI's address
 if not ok: print(log, c, lines[:3])
 sys.exit(0 if ok else 1)
 PY
@@ -541,19 +542,23 @@ print("ready", flush=True)
 while True:
     s.recv(65535)'
 wait_log "$T/sink-b.log" '^ready' || vxs_die "sink in b did not start"
-ns_spawn a "$T/self.log" "$BIN" mirror --config "$T/self.json" --eni $ENI --json
-P_SELF=$VXS_LAST_PID
-wait_log "$T/self.log" 'mirroring eth0' || { cat "$T/self.log"; vxs_die "mirror (single NIC) did not start"; }
-nsx a ping -c 5 -i 0.1 10.97.0.2 >/dev/null || vxs_die "ping (single NIC)"
-sleep 1
-stop_pid "$P_SELF" INT 5
-CHECK="single NIC: every copy seen again on eth0 is skipped (own_copies = mirrored = selected >= 10)"
-check python3 - "$T/self.log" <<'PY'
+for mode in raw-socket udp-socket; do
+	opt=""
+	[ $mode = udp-socket ] && opt=--udp-socket
+	ns_spawn a "$T/self.log" "$BIN" mirror --config "$T/self.json" --eni $ENI --json $opt
+	P_SELF=$VXS_LAST_PID
+	wait_log "$T/self.log" 'mirroring eth0' || { cat "$T/self.log"; vxs_die "mirror (single NIC) did not start"; }
+	nsx a ping -c 5 -i 0.1 10.97.0.2 >/dev/null || vxs_die "ping (single NIC)"
+	sleep 1
+	stop_pid "$P_SELF" INT 5
+	CHECK="single NIC, $mode: every copy seen again on eth0 is skipped (own_copies = mirrored = selected >= 10)"
+	check python3 - "$T/self.log" <<'PY'
 import json, sys
 c = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]
 print("  selected %d, mirrored %d, own copies %d" % (c["selected"], c["mirrored"], c["own_copies"]))
 sys.exit(0 if c["own_copies"] == c["mirrored"] == c["selected"] >= 10 else 1)
 PY
+done
 
 [ $fails -eq 0 ] || exit 1
 echo "all checks passed"
