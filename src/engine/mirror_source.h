@@ -15,9 +15,9 @@
  *
  * Sending: a raw IP socket (IPv4 IPPROTO_RAW = IP_HDRINCL; IPv6 IPPROTO_RAW, which Linux
  * treats as header-included) so the outer headers are exactly ours.  Without CAP_NET_RAW, a
- * plain UDP socket per family: the kernel then picks the outer source address and port (one
- * port for every flow: an NLB sees one flow) and computes the UDP checksum; the warning says
- * so.  Frames bigger than the path MTU are never fragmented: the send fails (EMSGSIZE) and
+ * plain UDP socket per family, bound to the ENI's address where it is local (else the kernel
+ * picks the source address); one source port for every flow (an NLB sees one flow); the
+ * kernel computes the UDP checksum; the warning says so.  Frames bigger than the path MTU are never fragmented: the send fails (EMSGSIZE) and
  * the copy is counted as dropped.
  *
  * Threads: none.  Memory: one send buffer; nothing allocated per packet.
