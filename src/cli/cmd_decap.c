@@ -68,6 +68,7 @@ static void decap_usage(FILE *f)
 	      "      --vni N            keep only frames of this VNI / tunnel id (repeatable)\n"
 	      "      --vxlan-port P     also decode UDP port P as VXLAN (4789 always; e.g. 8472)\n"
 	      "      --geneve-port P    also decode UDP port P as GENEVE (6081 always)\n"
+	      "      --sessions FILE    AWS mirroring JSON + host map: interfaces named by session\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "Truncated copies (mirror PacketLength, target MTU) keep their true length as the\n"
