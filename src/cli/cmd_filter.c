@@ -59,7 +59,7 @@ static void filter_usage(FILE *f)
 	    "\n"
 	    "      --capture FILE       the source's traffic (pcap or pcapng)\n"
 	    "      --eni ENI            the source ENI (default: the only one with sessions)\n"
-	    "      --packets            one line per packet instead of only the summary\n"
+	    "      --packets            also one line per packet (before the summary)\n"
 	    "      --price-per-gb X     price of a GB (10^9 bytes) of mirror traffic, e.g. 0.01\n"
 	    "  -j, --json               one JSON document\n"
 	    "      --reject-stops       an explicit reject ends the session walk (default: the\n"
