@@ -460,6 +460,44 @@ static void test_missing_file(void **state)
 	aws_config_free(&c);
 }
 
+/* [UNVERIFIED] a VNI shared by two sessions: allowed with a warning; the outer source (the
+ * ENI's host-map address) tells them apart, the VNI alone does not. */
+static void test_shared_vni(void **state)
+{
+	(void)state;
+	static struct aws_diags d;
+	static const char *const doc =
+	    "{\"TrafficMirrorSessions\":["
+	    "{\"TrafficMirrorSessionId\":\"tms-a\",\"NetworkInterfaceId\":\"eni-a\","
+	    "\"TrafficMirrorTargetId\":\"t\",\"TrafficMirrorFilterId\":\"f\",\"SessionNumber\":1,"
+	    "\"VirtualNetworkId\":77},"
+	    "{\"TrafficMirrorSessionId\":\"tms-b\",\"NetworkInterfaceId\":\"eni-b\","
+	    "\"TrafficMirrorTargetId\":\"t\",\"TrafficMirrorFilterId\":\"f\",\"SessionNumber\":1,"
+	    "\"VirtualNetworkId\":77}],"
+	    "\"VxscopeHostMap\":{\"NetworkInterfaces\":["
+	    "{\"NetworkInterfaceId\":\"eni-a\",\"Addresses\":[\"10.0.0.1\"]},"
+	    "{\"NetworkInterfaceId\":\"eni-b\",\"Addresses\":[\"10.0.0.2\"]}]}}";
+	struct aws_config c;
+	struct aws_error err;
+	aws_config_init(&c);
+	assert_int_equal(aws_config_load_string(&c, "v", doc, strlen(doc), &err), 0);
+	assert_int_equal(aws_config_validate(&c, &d), 0);
+	bool vni_warning = false;
+	for (unsigned i = 0; i < d.n; i++)
+		vni_warning |=
+		    d.d[i].warning && strstr(d.d[i].rule, "VNI also used by session tms-a");
+	assert_true(vni_warning);
+	struct ip_addr a;
+	assert_null(aws_config_session_by_vni(&c, 77, NULL));
+	assert_int_equal(ipaddr_parse("10.0.0.2", &a), 0);
+	assert_string_equal(aws_config_session_by_vni(&c, 77, &a)->id, "tms-b");
+	assert_int_equal(ipaddr_parse("10.0.0.1", &a), 0);
+	assert_string_equal(aws_config_session_by_vni(&c, 77, &a)->id, "tms-a");
+	assert_int_equal(ipaddr_parse("10.0.0.3", &a), 0);
+	assert_null(aws_config_session_by_vni(&c, 77, &a));
+	aws_config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +510,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_types),
 	    cmocka_unit_test(test_hostmap_targets),
 	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_shared_vni),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
