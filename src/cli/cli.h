@@ -33,16 +33,26 @@ struct input_result {
 void cli_read_inputs(char *const *files, int nfiles, struct pipeline *pl, bool progress,
 		     struct input_result *res);
 
-/* Options every reading command takes: --vxlan-port P, --geneve-port P.  Returns 1 when opt
- * was one of them (applied to cfg), 0 when not, -1 on a bad value (message printed). */
+/* Options every reading command takes: --vxlan-port P, --geneve-port P, --sessions FILE.
+ * Returns 1 when opt was one of them (applied to cfg), 0 when not, -1 on a bad value
+ * (message printed). */
 int cli_decode_option(int opt, const char *arg, struct decode_cfg *cfg);
 #define CLI_OPT_VXLAN_PORT 0x1001
 #define CLI_OPT_GENEVE_PORT 0x1002
+#define CLI_OPT_SESSIONS 0x1003
 #define CLI_DECODE_LONGOPTS                                                                        \
 	{"vxlan-port", required_argument, 0, CLI_OPT_VXLAN_PORT},                                  \
+	{"sessions", required_argument, 0, CLI_OPT_SESSIONS},                                      \
 	{                                                                                          \
 		"geneve-port", required_argument, 0, CLI_OPT_GENEVE_PORT                           \
 	}
+
+/* --sessions FILE (handled by cli_decode_option, repeatable: files merge): the AWS mirroring
+ * model (describe-traffic-mirror-* JSON and the host map, docs/aws-model.md) that attributes
+ * VXLAN sessions to AWS sessions by VNI and outer source.  NULL when not given; otherwise
+ * valid (cli_read_inputs hands it to the pipeline's session table) until exit. */
+struct aws_config;
+const struct aws_config *cli_aws_sessions(void);
 
 /* Flow options: --max-flows N, --tcp-idle S, --idle S, --active-timeout S, --no-dedup,
  * --dedup-window MS, --dedup-same-session.  1 handled, 0 not one of them, -1 bad value
@@ -76,5 +86,7 @@ int cmd_decap(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_flowlogs(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_filter(int argc, char **argv); /* cmd_filter.c: own exit codes, see there */
+int cmd_mirror(int argc, char **argv);
 
 #endif

@@ -67,6 +67,7 @@ static void analyze_usage(FILE *f)
 	      "                         front of the target reorders); off by default, so the\n"
 	      "                         flags equal Wireshark's\n"
 	      "      --vxlan-port P  --geneve-port P   extra tunnel ports\n"
+	      "      --sessions FILE   AWS mirroring JSON + host map: name sessions and ENIs\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "Frame numbers are 1-based as in Wireshark; with several files they continue from\n"

@@ -16,6 +16,7 @@
 #include "capture/reader.h"
 #include "cli.h"
 #include "decode/ipaddr.h"
+#include "mirror/aws_config.h"
 #include "mirror/sessions.h"
 #include "output/pkt_writer.h"
 
@@ -67,6 +68,7 @@ static void decap_usage(FILE *f)
 	      "      --vni N            keep only frames of this VNI / tunnel id (repeatable)\n"
 	      "      --vxlan-port P     also decode UDP port P as VXLAN (4789 always; e.g. 8472)\n"
 	      "      --geneve-port P    also decode UDP port P as GENEVE (6081 always)\n"
+	      "      --sessions FILE    AWS mirroring JSON + host map: interfaces named by session\n"
 	      "  -h, --help             this text\n"
 	      "\n"
 	      "Truncated copies (mirror PacketLength, target MTU) keep their true length as the\n"
@@ -136,9 +138,14 @@ static int iface_for(struct decap *d, const struct packet *p, int linktype, uint
 	struct session s = {.kind = kind, .has_id = has_id, .id = id, .outer_src = *src};
 	for (unsigned j = 0; j < p->ntun; j++)
 		s.gwlb |= p->tun[j].gwlb;
+	if (cli_aws_sessions() && kind == TUN_VXLAN && has_id)
+		s.aws = aws_config_session_by_vni(cli_aws_sessions(), id, s.gwlb ? NULL : src);
 	session_label(&s, desc, sizeof(desc));
 	ipaddr_format(src, a, sizeof(a));
-	if (kind == TUN_NONE)
+	if (s.aws) /* --sessions: the interface is the AWS session */
+		snprintf(name, sizeof(name), "%s%s%s", s.aws->id, same_id_seen ? "@" : "",
+			 same_id_seen ? a : "");
+	else if (kind == TUN_NONE)
 		snprintf(name, sizeof(name), "bare-linktype-%d", linktype);
 	else if (!has_id)
 		snprintf(name, sizeof(name), "tunnel@%s", a);

@@ -49,6 +49,7 @@ static void flowlogs_usage(FILE *f)
 	      "                                   values for the fields packets cannot tell\n"
 	      "  --max-flows N  --tcp-idle S  --idle S  --active-timeout S   flow table bounds\n"
 	      "  --vxlan-port P  --geneve-port P  extra tunnel ports\n"
+	      "  --sessions FILE  AWS mirroring JSON + host map: interface-id = the session's ENI\n"
 	      "  -h, --help                       this text\n"
 	      "\n"
 	      "srcaddr/dstaddr and flow-direction: a mirrored packet's outer source is the source\n"

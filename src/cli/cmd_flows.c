@@ -34,6 +34,7 @@ static void flows_usage(FILE *f)
 	      "      --active-timeout S end and restart flows active for S seconds (default: never)\n"
 	      "      --vxlan-port P     also decode UDP port P as VXLAN (e.g. 8472)\n"
 	      "      --geneve-port P    also decode UDP port P as GENEVE\n"
+	      "      --sessions FILE    AWS mirroring JSON + host map: session id and ENI (JSON)\n"
 	      "  -h, --help             this text\n",
 	      f);
 }

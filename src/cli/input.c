@@ -8,6 +8,50 @@
 #include <unistd.h>
 
 #include "capture/reader.h"
+#include "mirror/aws_config.h"
+
+static struct aws_config aws_sessions;
+static bool aws_sessions_loaded;
+
+static void aws_sessions_free(void)
+{
+	aws_config_free(&aws_sessions);
+}
+
+const struct aws_config *cli_aws_sessions(void)
+{
+	return aws_sessions_loaded ? &aws_sessions : NULL;
+}
+
+/* Load one more --sessions file and validate the merged model; -1 (message printed) if not
+ * valid. */
+static int sessions_option(const char *path)
+{
+	if (!aws_sessions_loaded) {
+		aws_config_init(&aws_sessions);
+		atexit(aws_sessions_free);
+		aws_sessions_loaded = true;
+	}
+	struct aws_error err;
+	if (aws_config_load(&aws_sessions, path, &err)) {
+		fprintf(stderr, "vxscope: --sessions: %s\n", err.msg);
+		return -1;
+	}
+	struct aws_diags *d = calloc(1, sizeof(*d));
+	if (!d) {
+		fprintf(stderr, "vxscope: out of memory\n");
+		return -1;
+	}
+	int rc = aws_config_validate(&aws_sessions, d);
+	for (unsigned i = 0; rc && i < d->n; i++)
+		if (!d->d[i].warning)
+			fprintf(stderr, "vxscope: --sessions: %s\n", d->d[i].msg);
+	free(d);
+	if (rc)
+		fprintf(stderr, "vxscope: --sessions: the configuration is not valid (details: "
+				"vxscope filter check)\n");
+	return rc ? -1 : 1;
+}
 
 static void progress_draw(uint64_t done, uint64_t total, const char *name)
 {
@@ -26,6 +70,7 @@ void cli_read_inputs(char *const *files, int nfiles, struct pipeline *pl, bool p
 	memset(res, 0, sizeof(*res));
 	res->status = EXIT_OK;
 	bool tty = progress && isatty(2);
+	pipeline_sessions(pl)->aws = cli_aws_sessions();
 	uint64_t frame_base = 0;
 	for (int i = 0; i < nfiles; i++) {
 		struct capture_reader *r;
@@ -103,6 +148,8 @@ int cli_decode_option(int opt, const char *arg, struct decode_cfg *cfg)
 			return -1;
 		}
 		return 1;
+	case CLI_OPT_SESSIONS:
+		return sessions_option(arg);
 	case CLI_OPT_GENEVE_PORT:
 		if (!cli_parse_u64(arg, 1, 65535, "--geneve-port", &v))
 			return -1;

@@ -13,6 +13,7 @@
 #include "base/strbuf.h"
 #include "base/timefmt.h"
 #include "decode/ipaddr.h"
+#include "mirror/aws_config.h"
 
 #define S3_FILE_SECONDS 300 /* AWS publishes a file every 5 minutes */
 
@@ -183,7 +184,7 @@ static void emit(struct flowlog_sink *s, struct flow *f, struct flow_ext *fx, in
 	struct flowlog_rec r;
 	memset(&r, 0, sizeof(r));
 	r.account_id = s->cfg.account_id;
-	r.interface_id = s->cfg.interface_id;
+	r.interface_id = f->aws ? f->aws->eni_id : s->cfg.interface_id;
 	r.vpc_id = s->cfg.vpc_id;
 	r.subnet_id = s->cfg.subnet_id;
 	r.instance_id = s->cfg.instance_id;

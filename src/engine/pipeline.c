@@ -147,6 +147,8 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 		f = flow_table_find(pl->flows, p, &dir);
 		if (!f)
 			pl->st.flow_alloc_failures++;
+		else
+			f->aws = sess ? sess->aws : NULL; /* flows are keyed by session */
 	}
 	/* The same conversation seen at two mirror points is analysed from one of them: the
 	 * session that delivered the first copy.  Once copies link a flow to that session's flow

@@ -17,6 +17,8 @@
 
 #include "decode/packet.h"
 
+struct aws_session; /* mirror/aws_config.h */
+
 struct flow_key {
 	uint8_t sess_kind;   /* enum tunnel_kind of the session tunnel, TUN_NONE if bare */
 	uint8_t family;      /* 4 or 6 (inner) */
@@ -74,6 +76,7 @@ struct flow {
 	bool a_is_src;            /* key.a is the originator */
 	struct flow_dir dir[2];
 	struct tunnel session;    /* session tunnel of the first packet (kind TUN_NONE if bare) */
+	const struct aws_session *aws; /* its AWS session (--sessions), NULL if unknown */
 	uint8_t ntun;             /* tunnel depth of the first packet */
 	void *ext[2];             /* analyser state owned by the pipeline (TCP, apps) */
 

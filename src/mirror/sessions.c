@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_config.h"
 #include "base/hash.h"
 #include "decode/ipaddr.h"
 
@@ -78,6 +79,10 @@ struct session *session_table_packet(struct session_table *t, const struct packe
 					s->gwlb |= p->tun[j].gwlb;
 				s->first_ns = p->ts_ns;
 				s->first_frame = p->frame;
+				/* via a GWLB the outer source is not the ENI's */
+				if (t->aws && kind == TUN_VXLAN && has_id)
+					s->aws = aws_config_session_by_vni(
+						t->aws, id, s->gwlb ? NULL : src);
 				break;
 			}
 			if (same(&t->v[i], kind, has_id, id, src)) {
@@ -119,6 +124,13 @@ void session_label(const struct session *s, char *buf, size_t len)
 	static const char *const kinds[] = {"bare", "vxlan", "geneve", "gre", "erspan", "ipip"};
 	const char *k = (unsigned)s->kind < 6 ? kinds[s->kind] : "tunnel";
 	char a[IPADDR_STRLEN];
+	if (s->aws) {
+		int n = snprintf(buf, len, "%s (%s) ", s->aws->id, s->aws->eni_id);
+		if (n < 0 || (size_t)n >= len)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
 	if (s->kind == TUN_NONE) {
 		snprintf(buf, len, "bare (no tunnel)");
 		return;

@@ -17,6 +17,9 @@
 
 #define SESSIONS_MAX 4096
 
+struct aws_config;
+struct aws_session;
+
 struct session {
 	enum tunnel_kind kind;  /* TUN_NONE: the frames that came in bare */
 	bool has_id;
@@ -32,6 +35,8 @@ struct session {
 	uint32_t max_inner_len; /* largest inner IP length seen */
 	int64_t first_ns, last_ns;
 	uint64_t first_frame;
+	/* the AWS session (--sessions) by VNI and outer source, NULL if none or no config */
+	const struct aws_session *aws;
 };
 
 struct session_table {
@@ -40,13 +45,15 @@ struct session_table {
 	int32_t *index;          /* open addressing: slot -> index into v, -1 empty */
 	int32_t last;            /* the session of the previous packet: the common case */
 	uint64_t overflow_packets;
+	const struct aws_config *aws; /* validated AWS model to attribute sessions, or NULL */
 };
 
 void session_table_init(struct session_table *t);
 void session_table_fini(struct session_table *t);
 /* Count p against its session; returns the session, or NULL past the bound. */
 struct session *session_table_packet(struct session_table *t, const struct packet *p);
-/* A short label: "vxlan vni 4242 from 10.0.0.5", "bare". */
+/* A short label: "vxlan vni 4242 from 10.0.0.5", "bare"; with an AWS session:
+ * "tms-... (eni-...) vxlan vni 4242 from 10.0.0.5". */
 void session_label(const struct session *s, char *buf, size_t len);
 
 #endif

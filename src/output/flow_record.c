@@ -6,6 +6,7 @@
 
 #include "base/timefmt.h"
 #include "decode/ipaddr.h"
+#include "mirror/aws_config.h"
 
 void tcp_flags_letters(uint8_t flags, char out[9])
 {
@@ -106,6 +107,10 @@ void flow_record_json(struct jsonw *w, const struct flow *f, enum flow_end_reaso
 		jsonw_kstr(w, "outer_dst", ipaddr_format(&f->session.dst, a, sizeof(a)));
 		if (f->session.gwlb)
 			jsonw_kbool(w, "gwlb", true);
+	}
+	if (f->aws) {
+		jsonw_kstr(w, "aws_session", f->aws->id);
+		jsonw_kstr(w, "eni", f->aws->eni_id);
 	}
 	jsonw_obj_end(w);
 	if (f->key.vlan)

@@ -5,6 +5,7 @@
 
 #include "base/timefmt.h"
 #include "decode/ipaddr.h"
+#include "mirror/aws_config.h"
 #include "base/jsonw.h"
 #include "report/report.h"
 
@@ -142,6 +143,10 @@ void report_json(struct strbuf *b, const struct report *r)
 			jsonw_kstr(&w, "outer_dst", ipaddr_format(&s->outer_dst, a, sizeof(a)));
 		}
 		jsonw_kbool(&w, "gwlb", s->gwlb);
+		if (s->aws) {
+			jsonw_kstr(&w, "aws_session", s->aws->id);
+			jsonw_kstr(&w, "eni", s->aws->eni_id);
+		}
 		jsonw_ku64(&w, "packets", s->packets);
 		jsonw_ku64(&w, "wire_bytes", s->wire_bytes);
 		jsonw_ku64(&w, "inner_bytes", s->inner_bytes);
