@@ -1,0 +1,343 @@
+/* qos.c - traffic classes, marking audit and rate-limit diagnosis per flow (see qos.h).
+ * DSCP and ECN: RFC 2474, RFC 3168 (ECN field: 01/10 ECT, 11 CE); jitter: RFC 3550 6.4.1's
+ * running estimate J += (|D| - J) / 16, here over interarrival gaps. */
+#include "qos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/ipaddr.h"
+
+struct qos_flow {
+	uint64_t id;
+	enum tclass cls;
+	uint64_t dscp_mask[2];
+	uint64_t packets[2], bytes[2], ce, ect;
+	int64_t last_ns[2], last_gap[2];
+	double jitter_ns[2];
+	uint64_t gaps[2];
+	struct rl_dir rl[2];
+};
+
+struct qos {
+	struct qos_cfg cfg;
+	uint32_t max_flows;
+	struct qos_flow **slot;
+	struct qos_class_stats cls[TC_COUNT];
+	bool started;
+	int64_t t0_ns, width_ns;
+	unsigned nbins;
+	struct qos_rl_result *res;
+	size_t nres;
+	uint64_t res_dropped;
+	struct qos_mark_issue *iss;
+	size_t niss;
+	uint64_t iss_flows[4];
+};
+
+struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
+{
+	struct qos *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->cfg = *cfg;
+	q->max_flows = max_flows;
+	q->slot = calloc(max_flows ? max_flows : 1, sizeof(*q->slot));
+	q->res = calloc(QOS_MAX_RESULTS, sizeof(*q->res));
+	q->iss = calloc(QOS_MAX_RESULTS, sizeof(*q->iss));
+	q->width_ns = RL_WIDTH_NS;
+	if (!q->slot || !q->res || !q->iss) {
+		qos_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+static void flow_free(struct qos_flow *qf)
+{
+	if (!qf)
+		return;
+	rl_dir_fini(&qf->rl[0]);
+	rl_dir_fini(&qf->rl[1]);
+	free(qf);
+}
+
+void qos_free(struct qos *q)
+{
+	if (!q)
+		return;
+	for (uint32_t i = 0; q->slot && i < q->max_flows; i++)
+		flow_free(q->slot[i]);
+	free(q->slot);
+	free(q->res);
+	free(q->iss);
+	free(q);
+}
+
+static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const struct packet *p)
+{
+	if (f->idx >= q->max_flows)
+		return NULL;
+	struct qos_flow *qf = q->slot[f->idx];
+	if (qf && qf->id == f->id)
+		return qf;
+	flow_free(qf);
+	q->slot[f->idx] = NULL;
+	qf = calloc(1, sizeof(*qf));
+	if (!qf)
+		return NULL;
+	qf->id = f->id;
+	qf->cls = tclass_of(&q->cfg.map, f->proto, f->sport, f->dport, p->tos >> 2);
+	rl_dir_init(&qf->rl[0]);
+	rl_dir_init(&qf->rl[1]);
+	q->slot[f->idx] = qf;
+	q->cls[qf->cls].flows++;
+	return qf;
+}
+
+static void series_merge(struct qos *q)
+{
+	unsigned n = (q->nbins + 1) / 2;
+	for (int c = 0; c < TC_COUNT; c++) {
+		uint64_t *b = q->cls[c].bins;
+		for (unsigned i = 0; i < n; i++)
+			b[i] = b[2 * i] + (2 * i + 1 < q->nbins ? b[2 * i + 1] : 0);
+		memset(&b[n], 0, (QOS_SERIES - n) * sizeof(b[0]));
+	}
+	q->nbins = n;
+	q->width_ns *= 2;
+}
+
+static unsigned size_bucket(uint32_t len)
+{
+	return len < 128 ? 0 : len < 256 ? 1 : len < 512 ? 2 : len < 1024 ? 3 : len < 1400 ? 4 : 5;
+}
+
+void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
+{
+	if (!f || !p->has_ip)
+		return;
+	struct qos_flow *qf = flow_get(q, f, p);
+	if (!qf)
+		return;
+	int d = dir & 1;
+	unsigned dscp = p->tos >> 2, ecn = p->tos & 3;
+	struct qos_class_stats *cs = &q->cls[qf->cls];
+	qf->dscp_mask[d] |= 1ull << dscp;
+	qf->packets[d]++;
+	qf->bytes[d] += p->ip_len;
+	cs->packets++;
+	cs->bytes += p->ip_len;
+	cs->size_hist[size_bucket(p->ip_len)]++;
+	if (p->ip_len > cs->max_ip_len)
+		cs->max_ip_len = p->ip_len;
+	cs->dscp_mask |= 1ull << dscp;
+	if (ecn == 3) {
+		qf->ce++;
+		cs->ce++;
+	} else if (ecn) {
+		qf->ect++;
+		cs->ect++;
+	}
+	if (p->proto == IPPROTO_NUM_UDP) {
+		if (qf->last_ns[d] && p->ts_ns >= qf->last_ns[d]) {
+			int64_t gap = p->ts_ns - qf->last_ns[d];
+			if (qf->gaps[d]) {
+				double dd = (double)(gap > qf->last_gap[d] ? gap - qf->last_gap[d]
+									   : qf->last_gap[d] - gap);
+				qf->jitter_ns[d] += (dd - qf->jitter_ns[d]) / 16;
+			}
+			qf->last_gap[d] = gap;
+			qf->gaps[d]++;
+		}
+		qf->last_ns[d] = p->ts_ns;
+	}
+	/* class throughput over time */
+	if (!q->started) {
+		q->started = true;
+		q->t0_ns = p->ts_ns;
+	}
+	int64_t t = p->ts_ns < q->t0_ns ? 0 : p->ts_ns - q->t0_ns;
+	while (t / q->width_ns >= QOS_SERIES)
+		series_merge(q);
+	unsigned k = (unsigned)(t / q->width_ns);
+	if (k + 1 > q->nbins)
+		q->nbins = k + 1;
+	cs->bins[k] += p->ip_len;
+}
+
+void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
+	     const struct tcp_pkt_analysis *ta)
+{
+	if (!q->cfg.rate_limits || !f)
+		return;
+	struct qos_flow *qf = flow_get(q, f, p);
+	if (qf)
+		rl_tcp(qf->rl, p, dir, ta);
+}
+
+static void result_add(struct qos *q, const struct flow *f, struct qos_flow *qf, int d,
+		       const struct rl_diag *dg)
+{
+	if (q->nres == QOS_MAX_RESULTS) {
+		q->res_dropped++;
+		return;
+	}
+	const struct rl_dir *r = &qf->rl[d];
+	struct qos_rl_result *o = &q->res[q->nres++];
+	memset(o, 0, sizeof(*o));
+	o->flow_id = f->id;
+	o->sess_kind = f->session.kind;
+	o->sess_has_id = f->session.has_id;
+	o->sess_id = f->session.id;
+	o->sess_src = f->session.src;
+	o->src = d ? f->dst : f->src;
+	o->dst = d ? f->src : f->dst;
+	o->sport = d ? f->dport : f->sport;
+	o->dport = d ? f->sport : f->dport;
+	o->from_server = d == 1;
+	double secs = (double)(r->last_ns - r->first_ns) / 1e9;
+	o->cls = tclass_refine(qf->cls, f->proto, r->payload, secs);
+	o->diag = *dg;
+	o->bytes = r->payload;
+	o->segs = r->segs;
+	o->rtx_segs = r->rtx_segs;
+	o->zero_win = r->zero_win;
+	o->win_full = r->win_full;
+	o->first_ns = r->first_ns;
+	o->last_ns = r->last_ns;
+	memcpy(o->frames, r->frames, sizeof(o->frames));
+	o->nframes = r->nframes;
+	if (r->s && dg->width_s > 0) {
+		for (uint32_t i = 0; i < r->s->nbins && o->nseries < QOS_SERIES; i++)
+			o->series_mbps[o->nseries++] = (float)((double)r->s->bin[i].acked * 8 *
+							       dg->ip_factor / dg->width_s / 1e6);
+	}
+}
+
+static void issue_add(struct qos *q, int kind, const struct flow *f, const struct qos_flow *qf,
+		      enum tclass cls, int d0, int d1)
+{
+	q->iss_flows[kind]++;
+	if (q->niss == QOS_MAX_RESULTS)
+		return;
+	struct qos_mark_issue *m = &q->iss[q->niss++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->flow_id = f->id;
+	m->first_frame = f->first_frame;
+	m->src = f->src;
+	m->dst = f->dst;
+	m->sport = f->sport;
+	m->dport = f->dport;
+	m->proto = f->proto;
+	m->cls = cls;
+	m->dscp[0] = d0;
+	m->dscp[1] = d1;
+	m->packets = qf->packets[0] + qf->packets[1];
+	m->ce = qf->ce;
+}
+
+/* The only DSCP a direction carried, -1 for none or several. */
+static int single_dscp(uint64_t mask)
+{
+	return mask && !(mask & (mask - 1)) ? __builtin_ctzll(mask) : -1;
+}
+
+#define AUDIT_MIN_PACKETS 10 /* a flow must carry this many packets to be audited */
+
+static void audit(struct qos *q, const struct flow *f, const struct qos_flow *qf, enum tclass cls)
+{
+	uint64_t all = qf->dscp_mask[0] | qf->dscp_mask[1];
+	int d0 = single_dscp(qf->dscp_mask[0]), d1 = single_dscp(qf->dscp_mask[1]);
+	if (qf->ce)
+		issue_add(q, QM_CE, f, qf, cls, d0, d1);
+	if (qf->packets[0] + qf->packets[1] < AUDIT_MIN_PACKETS)
+		return;
+	if (tclass_delay_sensitive(cls) && all == 1)
+		issue_add(q, QM_UNMARKED, f, qf, cls, 0, 0);
+	else if (cls == TC_BULK && (all >> 32))
+		issue_add(q, QM_BULK_HIGH, f, qf, cls, d0, d1);
+	if (qf->packets[0] >= AUDIT_MIN_PACKETS / 2 && qf->packets[1] >= AUDIT_MIN_PACKETS / 2 &&
+	    d0 >= 0 && d1 >= 0 && d0 != d1 && (tclass_delay_sensitive(cls) || cls == TC_DATABASE))
+		issue_add(q, QM_DIR_DIFF, f, qf, cls, d0, d1);
+}
+
+void qos_flow_end(struct qos *q, struct flow *f)
+{
+	if (f->idx >= q->max_flows)
+		return;
+	struct qos_flow *qf = q->slot[f->idx];
+	if (!qf || qf->id != f->id)
+		return;
+	q->slot[f->idx] = NULL;
+	struct qos_class_stats *cs = &q->cls[qf->cls];
+	enum tclass refined = tclass_refine(qf->cls, f->proto, qf->bytes[0] + qf->bytes[1],
+					    (double)(f->dir[0].last_ns > f->dir[1].last_ns
+							     ? f->dir[0].last_ns
+							     : f->dir[1].last_ns) / 1e9 -
+						    (double)f->dir[0].first_ns / 1e9);
+	audit(q, f, qf, refined);
+	double rtt_min = -1;
+	for (int d = 0; d < 2; d++) {
+		struct rl_dir *r = &qf->rl[d];
+		cs->tcp_segs += r->segs;
+		cs->tcp_rtx += r->rtx_segs;
+		if (r->half_min_ns[0] >= 0 || r->half_min_ns[1] >= 0) {
+			double m = (double)((r->half_min_ns[0] > 0 ? r->half_min_ns[0] : 0) +
+					    (r->half_min_ns[1] > 0 ? r->half_min_ns[1] : 0)) / 1e6;
+			if (rtt_min < 0 || m < rtt_min)
+				rtt_min = m;
+		}
+		if (qf->gaps[d] >= 16) {
+			double j = qf->jitter_ns[d] / 1e6;
+			cs->jitter_sum_ms += j;
+			cs->jitter_flows++;
+			if (j > cs->jitter_max_ms)
+				cs->jitter_max_ms = j;
+		}
+		if (!r->s)
+			continue;
+		struct rl_diag dg;
+		rl_diagnose(r, &dg);
+		if (dg.loaded_rtt_ms > cs->rtt_max_ms)
+			cs->rtt_max_ms = dg.loaded_rtt_ms;
+		if (dg.bins >= RL_MIN_BINS || dg.verdict != RL_NONE)
+			result_add(q, f, qf, d, &dg);
+	}
+	if (rtt_min >= 0) {
+		cs->rtt_sum_ms += rtt_min;
+		cs->rtt_flows++;
+	}
+	flow_free(qf);
+}
+
+const struct qos_rl_result *qos_results(const struct qos *q, size_t *n)
+{
+	*n = q->nres;
+	return q->res;
+}
+
+uint64_t qos_results_dropped(const struct qos *q)
+{
+	return q->res_dropped;
+}
+
+const struct qos_class_stats *qos_class(const struct qos *q, enum tclass c)
+{
+	return &q->cls[(unsigned)c < TC_COUNT ? c : TC_OTHER];
+}
+
+void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_ns)
+{
+	*width_s = (double)q->width_ns / 1e9;
+	*n = q->nbins;
+	*t0_ns = q->t0_ns;
+}
+
+const struct qos_mark_issue *qos_mark_issues(const struct qos *q, size_t *n)
+{
+	*n = q->niss;
+	return q->iss;
+}

@@ -1,0 +1,327 @@
+/* rate_limit.c - policer, shaper, receiver-, sender-limited or congestion, per TCP sender
+ * (see rate_limit.h and docs/qos.md for the thresholds and why). */
+#include "rate_limit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *rl_verdict_name(enum rl_verdict v)
+{
+	static const char *const n[RL_VERDICTS] = {"none",	       "policer",
+						   "shaper",	       "receiver-limited",
+						   "sender-limited",   "congestion"};
+	return (unsigned)v < RL_VERDICTS ? n[v] : "none";
+}
+
+void rl_dir_init(struct rl_dir *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->half_min_ns[0] = d->half_min_ns[1] = -1;
+}
+
+void rl_dir_fini(struct rl_dir *d)
+{
+	free(d->s);
+	d->s = NULL;
+}
+
+/* Halve the number of bins: neighbours merge, the width doubles. */
+static void merge(struct rl_series *s)
+{
+	uint32_t n = (s->nbins + 1) / 2;
+	for (uint32_t i = 0; i < n; i++) {
+		struct rl_bin m = s->bin[2 * i];
+		if (2 * i + 1 < s->nbins) {
+			const struct rl_bin *b = &s->bin[2 * i + 1];
+			m.acked += b->acked;
+			m.sent += b->sent;
+			for (int h = 0; h < 2; h++) {
+				m.half_sum_us[h] += b->half_sum_us[h];
+				m.half_n[h] = (uint16_t)(m.half_n[h] + b->half_n[h] < 65535
+								 ? m.half_n[h] + b->half_n[h]
+								 : 65535);
+			}
+			m.rtx = (uint16_t)(m.rtx + b->rtx < 65535 ? m.rtx + b->rtx : 65535);
+			m.rwnd = (uint16_t)(m.rwnd + b->rwnd < 65535 ? m.rwnd + b->rwnd : 65535);
+			m.busy |= b->busy;
+			m.idle |= b->idle;
+		}
+		s->bin[i] = m;
+	}
+	memset(&s->bin[n], 0, (RL_BINS - n) * sizeof(s->bin[0]));
+	s->nbins = n;
+	s->cur /= 2;
+	s->width_ns *= 2;
+}
+
+/* The bin of time ts (clamped to the series), marking bins skipped since the last packet as
+ * idle (nothing outstanding) or busy (data waiting for an ACK: a stall). */
+static struct rl_bin *bin_at(struct rl_dir *d, int64_t ts)
+{
+	struct rl_series *s = d->s;
+	if (ts < s->t0_ns)
+		ts = s->t0_ns;
+	int64_t k = (ts - s->t0_ns) / s->width_ns;
+	while (k >= RL_BINS) {
+		merge(s);
+		k = (ts - s->t0_ns) / s->width_ns;
+	}
+	bool outstanding = d->have_una && d->have_nxt && d->nxt != d->una;
+	for (int64_t j = (int64_t)s->cur + 1; j < k; j++) {
+		if (outstanding)
+			s->bin[j].busy = 1;
+		else
+			s->bin[j].idle = 1;
+	}
+	if (k > (int64_t)s->cur || !s->nbins) {
+		s->cur = (uint32_t)k;
+		s->nbins = (uint32_t)k + 1;
+	}
+	if ((uint32_t)k < s->nbins && outstanding)
+		s->bin[k].busy = 1;
+	return &s->bin[k];
+}
+
+static void rtt_halves(struct rl_dir d[2], const struct packet *p, int dir,
+		       const struct tcp_pkt_analysis *ta);
+
+static uint16_t inc16(uint16_t v)
+{
+	return v < 65535 ? (uint16_t)(v + 1) : v;
+}
+
+void rl_tcp(struct rl_dir d[2], const struct packet *p, int dir, const struct tcp_pkt_analysis *ta)
+{
+	struct rl_dir *snd = &d[dir & 1], *o = &d[!(dir & 1)];
+	rtt_halves(d, p, dir & 1, ta);
+	const uint32_t probes = TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE);
+	if (p->payload_len && !(ta->flags & probes)) {
+		uint32_t end = p->seq + p->payload_len;
+		bool resend = snd->have_nxt && (int32_t)(p->seq - snd->nxt) < 0;
+		if (!snd->have_nxt || (int32_t)(end - snd->nxt) > 0)
+			snd->nxt = end;
+		snd->have_nxt = true;
+		if (!snd->have_una) {
+			snd->una = p->seq;
+			snd->have_una = true;
+		}
+		if (!snd->segs)
+			snd->first_ns = p->ts_ns;
+		snd->last_ns = p->ts_ns;
+		snd->segs++;
+		snd->payload += p->payload_len;
+		snd->ip_bytes += p->ip_len;
+		if (resend) {
+			snd->rtx_segs++;
+			if (snd->nframes < RL_FRAMES)
+				snd->frames[snd->nframes++] = p->frame;
+		}
+		if (ta->flags & TA_BIT(TA_WINDOW_FULL))
+			snd->win_full++;
+		if (snd->s) {
+			struct rl_bin *b = bin_at(snd, p->ts_ns);
+			b->busy = 1;
+			b->sent += p->payload_len;
+			if (resend)
+				b->rtx = inc16(b->rtx);
+			if (ta->flags & TA_BIT(TA_WINDOW_FULL))
+				b->rwnd = inc16(b->rwnd);
+		}
+	}
+	if (!(p->tcp_flags & TCP_ACK) || !o->have_una)
+		return;
+	int32_t adv = (int32_t)(p->ack - o->una);
+	bool zw = ta->flags & TA_BIT(TA_ZERO_WINDOW);
+	if (zw)
+		o->zero_win++;
+	if (adv > 0) {
+		o->una = p->ack;
+		if ((int32_t)(p->ack - o->nxt) > 0)
+			o->nxt = p->ack; /* the capture missed data the receiver got */
+		o->acked += (uint32_t)adv;
+		if (!o->s && o->acked >= RL_ALLOC_BYTES) {
+			o->s = calloc(1, sizeof(*o->s));
+			if (o->s) {
+				o->s->t0_ns = p->ts_ns;
+				o->s->width_ns = RL_WIDTH_NS;
+			}
+		}
+	}
+	if (o->s) {
+		struct rl_bin *b = bin_at(o, p->ts_ns);
+		if (adv > 0)
+			b->acked += (uint32_t)adv;
+		if (zw)
+			b->rwnd = inc16(b->rwnd);
+	}
+}
+
+/* One half-RTT sample of `side`, for both senders' series. */
+static void half_sample(struct rl_dir d[2], int side, int64_t ts, int64_t ns)
+{
+	if (ns < 0)
+		return;
+	for (int k = 0; k < 2; k++) {
+		if (d[k].half_min_ns[side] < 0 || ns < d[k].half_min_ns[side])
+			d[k].half_min_ns[side] = ns;
+		if (!d[k].s)
+			continue;
+		struct rl_bin *b = bin_at(&d[k], ts);
+		if (b->half_n[side] < 65535) {
+			b->half_sum_us[side] += (uint64_t)ns / 1000;
+			b->half_n[side]++;
+		}
+	}
+}
+
+static void rtt_halves(struct rl_dir d[2], const struct packet *p, int dir,
+		       const struct tcp_pkt_analysis *ta)
+{
+	struct rl_dir *me = &d[dir], *peer = &d[!dir];
+	if (!p->has_ts) {
+		/* the ACK RTT is the acking side's half */
+		if (ta->ack_rtt_ns >= 0)
+			half_sample(d, dir, p->ts_ns, ta->ack_rtt_ns);
+		return;
+	}
+	if (peer->tsp && (p->tcp_flags & TCP_ACK)) {
+		if (p->tsecr == peer->tsv) {
+			peer->tsp = false;
+			half_sample(d, dir, p->ts_ns, p->ts_ns - peer->tst);
+		} else if ((int32_t)(p->tsecr - peer->tsv) > 0) {
+			peer->tsp = false; /* its first echo was not seen */
+		}
+	}
+	if (!me->tsp && p->tsval != me->tsv) {
+		me->tsp = true;
+		me->tsv = p->tsval;
+		me->tst = p->ts_ns;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile q (0..1) of sorted v[0..n). */
+static double pct(const double *v, unsigned n, double q)
+{
+	if (!n)
+		return 0;
+	unsigned i = (unsigned)(q * (n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = RL_NONE;
+	out->loss = d->segs ? (double)d->rtx_segs / (double)d->segs : 0;
+	double hmin[2];
+	for (int h = 0; h < 2; h++)
+		hmin[h] = d->half_min_ns[h] >= 0 ? (double)d->half_min_ns[h] / 1e6 : 0;
+	out->base_rtt_ms = d->half_min_ns[0] >= 0 || d->half_min_ns[1] >= 0 ? hmin[0] + hmin[1] : -1;
+	out->ip_factor = d->payload ? (double)d->ip_bytes / (double)d->payload : 1;
+	const struct rl_series *s = d->s;
+	if (!s || d->acked < RL_MIN_BYTES || s->nbins < 3)
+		return;
+	double w = (double)s->width_ns / 1e9;
+	out->width_s = w;
+	/* the first and the last bins are partial */
+	uint32_t lo = 1, hi = s->nbins - 1;
+	double rate[RL_BINS], sorted[RL_BINS], rtt[RL_BINS];
+	unsigned n = 0;
+	for (uint32_t i = lo; i < hi; i++) {
+		const struct rl_bin *b = &s->bin[i];
+		out->bins++;
+		if (b->rwnd)
+			out->rwnd_bins++;
+		if (b->idle && !b->acked)
+			out->idle_bins++;
+		if (!b->busy && !b->acked)
+			continue;
+		if (b->rwnd)
+			continue;
+		rate[n++] = (double)b->acked * 8 * out->ip_factor / w;
+		if (b->rtx)
+			out->loss_bins++;
+	}
+	out->busy_bins = n;
+	if (!out->bins)
+		return;
+	double rwnd_frac = (double)out->rwnd_bins / out->bins;
+	double idle_frac = (double)out->idle_bins / out->bins;
+	if (d->zero_win + d->win_full >= 3 && rwnd_frac >= RL_RWND_FRAC) {
+		out->verdict = RL_RECEIVER;
+		return;
+	}
+	if (n < RL_MIN_BINS) {
+		if (idle_frac >= RL_IDLE_FRAC)
+			out->verdict = RL_SENDER;
+		return;
+	}
+	memcpy(sorted, rate, n * sizeof(double));
+	qsort(sorted, n, sizeof(double), cmp_double);
+	double sum = 0;
+	for (unsigned i = 0; i < n; i++)
+		sum += rate[i];
+	out->mean_bps = sum / n;
+	out->p50_bps = pct(sorted, n, 0.5);
+	out->p90_bps = pct(sorted, n, 0.9);
+	/* the level: median of the bins in the top band (>= 1 - TOL of p90) */
+	unsigned top0 = 0;
+	while (top0 < n && sorted[top0] < (1 - RL_PLATEAU_TOL) * out->p90_bps)
+		top0++;
+	double level = sorted[top0 + (n - top0) / 2];
+	unsigned on = 0;
+	double excess = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (rate[i] >= (1 - RL_PLATEAU_TOL) * level && rate[i] <= (1 + RL_PLATEAU_TOL) * level)
+			on++;
+		double ex = (rate[i] - level) * w / 8;
+		if (ex > excess)
+			excess = ex;
+	}
+	out->plateau_frac = (double)on / n;
+	/* the RTT on the plateau: median of the per-bin mean ACK RTT */
+	unsigned nr = 0;
+	for (uint32_t i = lo; i < hi; i++) {
+		const struct rl_bin *b = &s->bin[i];
+		double r = (double)b->acked * 8 * out->ip_factor / w;
+		if ((!b->half_n[0] && !b->half_n[1]) || b->rwnd || r < (1 - RL_PLATEAU_TOL) * level)
+			continue;
+		double x = 0;
+		for (int h = 0; h < 2; h++)
+			x += b->half_n[h] ? (double)b->half_sum_us[h] / b->half_n[h] / 1000.0 : hmin[h];
+		rtt[nr++] = x;
+	}
+	if (nr) {
+		qsort(rtt, nr, sizeof(double), cmp_double);
+		out->loaded_rtt_ms = pct(rtt, nr, 0.5);
+		if (out->base_rtt_ms >= 0)
+			out->added_ms = out->loaded_rtt_ms - out->base_rtt_ms;
+	}
+	bool plateau = out->plateau_frac >= RL_PLATEAU_FRAC;
+	bool queue = out->base_rtt_ms >= 0 && out->added_ms >= RL_SHAPER_DELAY_MS &&
+		     out->added_ms >= out->base_rtt_ms;
+	if (plateau) {
+		out->rate_bps = level;
+		if (queue) {
+			out->verdict = RL_SHAPER;
+		} else if (out->loss >= RL_POLICER_LOSS) {
+			out->verdict = RL_POLICER;
+			out->burst_bytes = excess;
+		} else {
+			out->verdict = RL_SENDER;
+		}
+		return;
+	}
+	if (rwnd_frac >= RL_RWND_FRAC && d->zero_win + d->win_full >= 3)
+		out->verdict = RL_RECEIVER;
+	else if (idle_frac >= RL_IDLE_FRAC)
+		out->verdict = RL_SENDER;
+	else if (out->loss >= RL_CONGESTION_LOSS || queue)
+		out->verdict = RL_CONGESTION;
+}
