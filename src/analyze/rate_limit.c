@@ -35,6 +35,7 @@ static void merge(struct rl_series *s)
 			const struct rl_bin *b = &s->bin[2 * i + 1];
 			m.acked += b->acked;
 			m.sent += b->sent;
+			m.segs = (uint16_t)(m.segs + b->segs < 65535 ? m.segs + b->segs : 65535);
 			for (int h = 0; h < 2; h++) {
 				m.half_sum_us[h] += b->half_sum_us[h];
 				m.half_n[h] = (uint16_t)(m.half_n[h] + b->half_n[h] < 65535
@@ -85,6 +86,103 @@ static struct rl_bin *bin_at(struct rl_dir *d, int64_t ts)
 static void rtt_halves(struct rl_dir d[2], const struct packet *p, int dir,
 		       const struct tcp_pkt_analysis *ta);
 
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* Bytes of [l, r) already SACKed. */
+static uint32_t covered(const struct rl_dir *d, uint32_t l, uint32_t r)
+{
+	uint32_t c = 0;
+	for (unsigned i = 0; i < d->nsk; i++) {
+		uint32_t a = seq_lt(l, d->sk[i][0]) ? d->sk[i][0] : l;
+		uint32_t b = seq_lt(d->sk[i][1], r) ? d->sk[i][1] : r;
+		if (seq_lt(a, b))
+			c += b - a;
+	}
+	return c;
+}
+
+static void sack_add(struct rl_dir *d, uint32_t l, uint32_t r)
+{
+	for (unsigned i = 0; i < d->nsk;) {
+		if (seq_lt(d->sk[i][1], l) || seq_lt(r, d->sk[i][0])) {
+			i++;
+			continue;
+		}
+		if (seq_lt(d->sk[i][0], l))
+			l = d->sk[i][0];
+		if (seq_lt(r, d->sk[i][1]))
+			r = d->sk[i][1];
+		d->sk[i][0] = d->sk[d->nsk - 1][0];
+		d->sk[i][1] = d->sk[d->nsk - 1][1];
+		d->nsk--;
+	}
+	if (d->nsk == RL_SACK_RANGES) {
+		/* full: close the smallest gap between two ranges (its bytes will not count
+		 * when they arrive: a small undercount, never a double count) */
+		unsigned bi = 0, bj = 0;
+		uint32_t best = UINT32_MAX;
+		for (unsigned i = 0; i < d->nsk; i++)
+			for (unsigned j = 0; j < d->nsk; j++)
+				if (i != j && !seq_lt(d->sk[j][0], d->sk[i][1]) &&
+				    d->sk[j][0] - d->sk[i][1] < best) {
+					best = d->sk[j][0] - d->sk[i][1];
+					bi = i;
+					bj = j;
+				}
+		if (best == UINT32_MAX) {
+			d->nsk = 0;
+		} else {
+			d->sk[bi][1] = d->sk[bj][1];
+			d->sk[bj][0] = d->sk[d->nsk - 1][0];
+			d->sk[bj][1] = d->sk[d->nsk - 1][1];
+			d->nsk--;
+		}
+	}
+	d->sk[d->nsk][0] = l;
+	d->sk[d->nsk][1] = r;
+	d->nsk++;
+}
+
+/* Bytes this ACK newly delivers (cumulative advance and SACK blocks, each byte once). */
+static uint32_t delivered(struct rl_dir *o, const struct packet *p)
+{
+	uint32_t n = 0;
+	if (seq_lt(o->una, p->ack) && !seq_lt(o->nxt, p->ack) &&
+	    p->ack - o->una < (1u << 30)) {
+		n += (p->ack - o->una) - covered(o, o->una, p->ack);
+		o->una = p->ack;
+		for (unsigned i = 0; i < o->nsk;) {
+			if (!seq_lt(o->una, o->sk[i][1])) {
+				o->sk[i][0] = o->sk[o->nsk - 1][0];
+				o->sk[i][1] = o->sk[o->nsk - 1][1];
+				o->nsk--;
+				continue;
+			}
+			if (seq_lt(o->sk[i][0], o->una))
+				o->sk[i][0] = o->una;
+			i++;
+		}
+	} else if (seq_lt(o->nxt, p->ack) && seq_lt(o->una, p->ack)) {
+		/* data the capture never saw: count it, resynchronise */
+		n += p->ack - o->una < (1u << 30) ? p->ack - o->una : 0;
+		o->una = o->nxt = p->ack;
+		o->nsk = 0;
+	}
+	for (unsigned i = 0; i < p->nsack && i < PKT_MAX_SACK; i++) {
+		uint32_t l = p->sack[i][0], r = p->sack[i][1];
+		if (!seq_lt(o->una, r) || seq_lt(o->nxt, r) || r - l > (1u << 30))
+			continue;
+		if (seq_lt(l, o->una))
+			l = o->una;
+		n += (r - l) - covered(o, l, r);
+		sack_add(o, l, r);
+	}
+	return n;
+}
+
 static uint16_t inc16(uint16_t v)
 {
 	return v < 65535 ? (uint16_t)(v + 1) : v;
@@ -122,6 +220,7 @@ void rl_tcp(struct rl_dir d[2], const struct packet *p, int dir, const struct tc
 			struct rl_bin *b = bin_at(snd, p->ts_ns);
 			b->busy = 1;
 			b->sent += p->payload_len;
+			b->segs = inc16(b->segs);
 			if (resend)
 				b->rtx = inc16(b->rtx);
 			if (ta->flags & TA_BIT(TA_WINDOW_FULL))
@@ -130,14 +229,11 @@ void rl_tcp(struct rl_dir d[2], const struct packet *p, int dir, const struct tc
 	}
 	if (!(p->tcp_flags & TCP_ACK) || !o->have_una)
 		return;
-	int32_t adv = (int32_t)(p->ack - o->una);
+	uint32_t adv = delivered(o, p);
 	bool zw = ta->flags & TA_BIT(TA_ZERO_WINDOW);
 	if (zw)
 		o->zero_win++;
 	if (adv > 0) {
-		o->una = p->ack;
-		if ((int32_t)(p->ack - o->nxt) > 0)
-			o->nxt = p->ack; /* the capture missed data the receiver got */
 		o->acked += (uint32_t)adv;
 		if (!o->s && o->acked >= RL_ALLOC_BYTES) {
 			o->s = calloc(1, sizeof(*o->s));
@@ -214,6 +310,8 @@ static double pct(const double *v, unsigned n, double q)
 	return v[i < n ? i : n - 1];
 }
 
+#define RL_SLOW_START_NS 2000000000LL /* a first loss episode this early ends slow start */
+
 void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -229,8 +327,18 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 		return;
 	double w = (double)s->width_ns / 1e9;
 	out->width_s = w;
-	/* the first and the last bins are partial */
+	/* the first and the last bins are partial; slow start's overshoot (its first loss
+	 * episode, when early) is no steady state */
 	uint32_t lo = 1, hi = s->nbins - 1;
+	uint32_t ss_end = (uint32_t)(RL_SLOW_START_NS / s->width_ns);
+	for (uint32_t i = 1; i < hi && i <= ss_end; i++) {
+		if (!s->bin[i].rtx)
+			continue;
+		while (i < hi && s->bin[i].rtx)
+			i++;
+		lo = i;
+		break;
+	}
 	double rate[RL_BINS], sorted[RL_BINS], rtt[RL_BINS];
 	unsigned n = 0;
 	for (uint32_t i = lo; i < hi; i++) {
@@ -285,10 +393,13 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 			excess = ex;
 	}
 	out->plateau_frac = (double)on / n;
-	/* the RTT on the plateau: median of the per-bin mean ACK RTT */
+	/* steady-state loss, and the RTT on the plateau (median of the per-bin RTT) */
+	uint64_t ssegs = 0, srtx = 0;
 	unsigned nr = 0;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct rl_bin *b = &s->bin[i];
+		ssegs += b->segs;
+		srtx += b->rtx;
 		double r = (double)b->acked * 8 * out->ip_factor / w;
 		if ((!b->half_n[0] && !b->half_n[1]) || b->rwnd || r < (1 - RL_PLATEAU_TOL) * level)
 			continue;
@@ -297,20 +408,24 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 			x += b->half_n[h] ? (double)b->half_sum_us[h] / b->half_n[h] / 1000.0 : hmin[h];
 		rtt[nr++] = x;
 	}
+	out->steady_loss = ssegs ? (double)srtx / (double)ssegs : 0;
 	if (nr) {
 		qsort(rtt, nr, sizeof(double), cmp_double);
 		out->loaded_rtt_ms = pct(rtt, nr, 0.5);
+		out->peak_rtt_ms = pct(rtt, nr, 0.9);
 		if (out->base_rtt_ms >= 0)
 			out->added_ms = out->loaded_rtt_ms - out->base_rtt_ms;
 	}
 	bool plateau = out->plateau_frac >= RL_PLATEAU_FRAC;
 	bool queue = out->base_rtt_ms >= 0 && out->added_ms >= RL_SHAPER_DELAY_MS &&
 		     out->added_ms >= out->base_rtt_ms;
+	bool deep = queue && out->peak_rtt_ms - out->base_rtt_ms >= RL_DEEP_QUEUE_MS;
+	bool lossy = out->steady_loss >= RL_POLICER_LOSS;
 	if (plateau) {
 		out->rate_bps = level;
-		if (queue) {
+		if (deep || (queue && !lossy)) {
 			out->verdict = RL_SHAPER;
-		} else if (out->loss >= RL_POLICER_LOSS) {
+		} else if (lossy) {
 			out->verdict = RL_POLICER;
 			out->burst_bytes = excess;
 		} else {

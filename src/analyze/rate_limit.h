@@ -2,7 +2,7 @@
  * itself, or congestion; from the packets alone (docs/qos.md).
  *
  * Per direction of a TCP connection (the data sender), the delivered rate is measured from
- * ACK progress (bytes newly acknowledged by the other side) in RL_WIDTH_NS bins, together
+ * ACK progress (bytes newly acknowledged, cumulatively or by SACK, each once) in RL_WIDTH_NS bins, together
  * with the ACK RTT (tcp.analysis.ack_rtt), resends and window trouble per bin.  A rate limit
  * shows as a *plateau*: most busy bins within +-RL_PLATEAU_TOL of one level.  On a plateau,
  * the RTT tells a shaper (RTT rises by the queue it builds: >= RL_SHAPER_DELAY_MS and >= the
@@ -32,12 +32,15 @@
 #define RL_MIN_BYTES 262144        /* acknowledged bytes before a verdict */
 #define RL_PLATEAU_TOL 0.15        /* a bin within +-15 % of the level is on the plateau */
 #define RL_PLATEAU_FRAC 0.60       /* ... and 60 % of busy bins must be */
-#define RL_SHAPER_DELAY_MS 8.0     /* added queueing delay that makes a shaper */
-#define RL_POLICER_LOSS 0.002      /* resent/sent on a plateau without queue: policer */
+#define RL_SHAPER_DELAY_MS 2.0     /* added queueing delay (and >= the base RTT): a shaper */
+#define RL_DEEP_QUEUE_MS 15.0      /* a queue this deep (p90 RTT over the base) is a shaper
+                                      even when it drops */
+#define RL_POLICER_LOSS 0.002      /* steady-state resent/sent on a plateau: policer */
 #define RL_CONGESTION_LOSS 0.005   /* resent/sent without plateau: congestion */
 #define RL_IDLE_FRAC 0.30          /* idle bins (nothing outstanding): sender-limited */
 #define RL_RWND_FRAC 0.20          /* bins with zero window / window full: receiver-limited */
 #define RL_FRAMES 4
+#define RL_SACK_RANGES 16
 
 enum rl_verdict {
 	RL_NONE = 0,      /* not enough data, or nothing limits it we can tell */
@@ -59,6 +62,7 @@ struct rl_bin {
 	uint64_t half_sum_us[2]; /* by side of the connection (0 = originator) */
 	uint32_t sent;        /* payload bytes sent (first time and again) */
 	uint16_t half_n[2];
+	uint16_t segs;        /* data segments sent */
 	uint16_t rtx;         /* resent segments */
 	uint16_t rwnd;        /* zero-window / window-full packets */
 	uint8_t busy;         /* data outstanding or sent during the bin */
@@ -74,7 +78,10 @@ struct rl_series {
 /* One direction's sender state. */
 struct rl_dir {
 	bool have_nxt, have_una;
-	uint32_t nxt, una;         /* highest sequence sent + 1, highest cumulative ACK */
+	uint32_t nxt, una;         /* highest sequence sent + 1; cumulative ACK */
+	uint32_t sk[RL_SACK_RANGES][2]; /* SACKed ranges above una: delivery goes on during
+	                                   recovery, and each byte counts once */
+	unsigned nsk;
 	uint64_t segs, payload, ip_bytes, rtx_segs, acked;
 	uint64_t zero_win, win_full;
 	int64_t half_min_ns[2];    /* smallest half-RTT sample of each side, -1 none */
@@ -93,7 +100,10 @@ struct rl_diag {
 	double mean_bps, p50_bps, p90_bps; /* delivered, IP layer, over busy bins */
 	double plateau_frac;     /* busy bins on the plateau */
 	double base_rtt_ms, loaded_rtt_ms, added_ms; /* min RTT; median RTT on the plateau */
-	double loss;             /* resent / sent segments */
+	double peak_rtt_ms;      /* p90 of the per-interval RTT on the plateau */
+	double loss;             /* resent / sent segments, whole flow */
+	double steady_loss;      /* the same after the first loss episode (slow start's
+	                            overshoot) */
 	unsigned loss_bins;      /* bins with resends (loss events at bin resolution) */
 	double burst_bytes;      /* policer: largest excess over the rate in one bin */
 	unsigned bins, busy_bins, idle_bins, rwnd_bins;

@@ -112,8 +112,10 @@ void report_qos_json(struct jsonw *w, const struct report *r)
 		jsonw_kfixed(w, "plateau_fraction", g->plateau_frac, 3);
 		jsonw_kfixed(w, "base_rtt_ms", g->base_rtt_ms, 3);
 		jsonw_kfixed(w, "loaded_rtt_ms", g->loaded_rtt_ms, 3);
+		jsonw_kfixed(w, "peak_rtt_ms", g->peak_rtt_ms, 3);
 		jsonw_kfixed(w, "added_delay_ms", g->added_ms > 0 ? g->added_ms : 0, 3);
 		jsonw_kfixed(w, "loss", g->loss, 5);
+		jsonw_kfixed(w, "steady_loss", g->steady_loss, 5);
 		jsonw_ku64(w, "loss_intervals", g->loss_bins);
 		jsonw_kfixed(w, "burst_bytes", g->burst_bytes, 0);
 		jsonw_ku64(w, "bytes", x->bytes);
