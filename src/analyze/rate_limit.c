@@ -311,6 +311,7 @@ static double pct(const double *v, unsigned n, double q)
 }
 
 #define RL_SLOW_START_NS 2000000000LL /* a first loss episode this early ends slow start */
+#define RL_SLOW_START_RUN 3           /* and is skipped up to this many intervals */
 
 void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 {
@@ -334,7 +335,8 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 	for (uint32_t i = 1; i < hi && i <= ss_end; i++) {
 		if (!s->bin[i].rtx)
 			continue;
-		while (i < hi && s->bin[i].rtx)
+		uint32_t first = i;
+		while (i < hi && i < first + RL_SLOW_START_RUN && s->bin[i].rtx)
 			i++;
 		lo = i;
 		break;

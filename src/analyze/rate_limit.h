@@ -31,7 +31,7 @@
 #define RL_MIN_BINS 10             /* busy bins before a verdict (1 s at 100 ms) */
 #define RL_MIN_BYTES 262144        /* acknowledged bytes before a verdict */
 #define RL_PLATEAU_TOL 0.15        /* a bin within +-15 % of the level is on the plateau */
-#define RL_PLATEAU_FRAC 0.60       /* ... and 60 % of busy bins must be */
+#define RL_PLATEAU_FRAC 0.70       /* ... and 70 % of busy bins must be */
 #define RL_SHAPER_DELAY_MS 2.0     /* added queueing delay (and >= the base RTT): a shaper */
 #define RL_DEEP_QUEUE_MS 15.0      /* a queue this deep (p90 RTT over the base) is a shaper
                                       even when it drops */
