@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cursor.h"
 #include "decode/ipaddr.h"
 
 struct qos_flow {
@@ -17,6 +18,14 @@ struct qos_flow {
 	int64_t last_ns[2], last_gap[2];
 	double jitter_ns[2];
 	uint64_t gaps[2];
+	/* RTP (RFC 3550 section 6.4.1): transit = arrival - RTP timestamp, relative to the
+	 * first packet of each direction; 8 kHz payload types only */
+	bool rtp[2];
+	int64_t rtp_t0[2];
+	uint32_t rtp_ts0[2];
+	int64_t rtp_last_transit[2], rtp_min_transit[2];
+	double rtp_transit_sum[2], rtp_jitter_ns[2];
+	uint64_t rtp_n[2];
 	struct rl_dir rl[2];
 };
 
@@ -109,6 +118,45 @@ static void series_merge(struct qos *q)
 	q->width_ns *= 2;
 }
 
+/* RTP header (RFC 3550 section 5.1): version 2, a payload type with an 8000 Hz clock
+ * (RFC 3551: PCMU 0, GSM 3, G723 4, DVI4 5, LPC 7, PCMA 8, G722 9, G728 15, G729 18, ...). */
+static bool rtp_ts(const struct packet *p, uint32_t *ts)
+{
+	if (!p->payload || p->payload_caplen < 12)
+		return false;
+	struct cursor c = cur_make(p->payload, p->payload_caplen);
+	uint8_t b0 = cur_u8(&c), b1 = cur_u8(&c);
+	(void)cur_be16(&c);
+	*ts = cur_be32(&c);
+	if (c.bad || (b0 >> 6) != 2)
+		return false;
+	unsigned pt = b1 & 0x7f;
+	return pt == 0 || pt == 3 || pt == 4 || pt == 5 || pt == 7 || pt == 8 || pt == 9 ||
+	       pt == 12 || pt == 13 || pt == 15 || pt == 18;
+}
+
+static void rtp_packet(struct qos_flow *qf, int d, const struct packet *p)
+{
+	uint32_t ts;
+	if (!rtp_ts(p, &ts))
+		return;
+	if (!qf->rtp_n[d]) {
+		qf->rtp[d] = true;
+		qf->rtp_t0[d] = p->ts_ns;
+		qf->rtp_ts0[d] = ts;
+	}
+	int64_t transit = (p->ts_ns - qf->rtp_t0[d]) - (int64_t)(int32_t)(ts - qf->rtp_ts0[d]) * 125000;
+	if (qf->rtp_n[d]) {
+		int64_t dd = transit - qf->rtp_last_transit[d];
+		qf->rtp_jitter_ns[d] += ((double)(dd < 0 ? -dd : dd) - qf->rtp_jitter_ns[d]) / 16;
+	}
+	if (!qf->rtp_n[d] || transit < qf->rtp_min_transit[d])
+		qf->rtp_min_transit[d] = transit;
+	qf->rtp_last_transit[d] = transit;
+	qf->rtp_transit_sum[d] += (double)transit;
+	qf->rtp_n[d]++;
+}
+
 static unsigned size_bucket(uint32_t len)
 {
 	return len < 128 ? 0 : len < 256 ? 1 : len < 512 ? 2 : len < 1024 ? 3 : len < 1400 ? 4 : 5;
@@ -152,6 +200,7 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 			qf->gaps[d]++;
 		}
 		qf->last_ns[d] = p->ts_ns;
+		rtp_packet(qf, d, p);
 	}
 	/* class throughput over time */
 	if (!q->started) {
@@ -290,8 +339,16 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			if (rtt_min < 0 || m < rtt_min)
 				rtt_min = m;
 		}
-		if (qf->gaps[d] >= 16) {
-			double j = qf->jitter_ns[d] / 1e6;
+		if (qf->rtp_n[d] >= 16) {
+			double lat = (qf->rtp_transit_sum[d] / (double)qf->rtp_n[d] -
+				      (double)qf->rtp_min_transit[d]) / 1e6;
+			cs->rtp_streams++;
+			cs->rtp_delay_sum_ms += lat;
+			if (lat > cs->rtp_delay_max_ms)
+				cs->rtp_delay_max_ms = lat;
+		}
+		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
+			double j = (qf->rtp_n[d] >= 16 ? qf->rtp_jitter_ns[d] : qf->jitter_ns[d]) / 1e6;
 			cs->jitter_sum_ms += j;
 			cs->jitter_flows++;
 			if (j > cs->jitter_max_ms)

@@ -54,8 +54,13 @@ struct qos_class_stats {
 	double rtt_sum_ms;           /* flows' minimum ACK RTT, summed (mean = / rtt_flows) */
 	double rtt_max_ms;           /* largest per-bin mean ACK RTT of any flow */
 	uint64_t rtt_flows;
-	double jitter_sum_ms, jitter_max_ms; /* UDP interarrival jitter (RFC 3550 style) */
-	uint64_t jitter_flows;
+	double jitter_sum_ms, jitter_max_ms; /* UDP jitter: RFC 3550's for RTP streams (8 kHz
+	                                        payload types), else of the interarrival gaps */
+	uint64_t jitter_flows;         /* flow directions with >= 16 packets */
+	/* RTP queueing delay: a stream's mean transit over its fastest packet's (one-way delay
+	 * added on the path before the capture point, from the RTP timestamps) */
+	double rtp_delay_sum_ms, rtp_delay_max_ms;
+	uint64_t rtp_streams;
 	uint64_t bins[QOS_SERIES];   /* bytes per series bin (qos.series_*) */
 };
 

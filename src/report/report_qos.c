@@ -73,6 +73,9 @@ void report_qos_text(struct strbuf *b, const struct report *r)
 		if (cs->jitter_flows)
 			strbuf_addf(b, "  jitter %.2f ms",
 				    cs->jitter_sum_ms / (double)cs->jitter_flows);
+		if (cs->rtp_streams)
+			strbuf_addf(b, "  RTP delay %.2f ms",
+				    cs->rtp_delay_sum_ms / (double)cs->rtp_streams);
 		if (cs->ce)
 			strbuf_addf(b, "  CE %llu", (unsigned long long)cs->ce);
 		strbuf_addc(b, '\n');
@@ -177,6 +180,12 @@ void report_qos_json(struct jsonw *w, const struct report *r)
 			jsonw_kfixed(w, "jitter_mean_ms",
 				     cs->jitter_sum_ms / (double)cs->jitter_flows, 3);
 			jsonw_kfixed(w, "jitter_max_ms", cs->jitter_max_ms, 3);
+		}
+		if (cs->rtp_streams) {
+			jsonw_ku64(w, "rtp_streams", cs->rtp_streams);
+			jsonw_kfixed(w, "rtp_delay_mean_ms",
+				     cs->rtp_delay_sum_ms / (double)cs->rtp_streams, 3);
+			jsonw_kfixed(w, "rtp_delay_max_ms", cs->rtp_delay_max_ms, 3);
 		}
 		jsonw_kfixed(w, "interval_s", width, 3);
 		jsonw_key(w, "mbps");
