@@ -328,6 +328,15 @@ void qos_flow_end(struct qos *q, struct flow *f)
 							     : f->dir[1].last_ns) / 1e9 -
 						    (double)f->dir[0].first_ns / 1e9);
 	audit(q, f, qf, refined);
+	if (f->proto == IPPROTO_NUM_TCP || f->proto == IPPROTO_NUM_UDP) {
+		bool have = false;
+		for (unsigned i = 0; i < cs->nports; i++)
+			have |= cs->ports[i] == f->dport && cs->port_proto[i] == f->proto;
+		if (!have && cs->nports < QOS_CLASS_PORTS) {
+			cs->ports[cs->nports] = f->dport;
+			cs->port_proto[cs->nports++] = f->proto;
+		}
+	}
 	double rtt_min = -1;
 	for (int d = 0; d < 2; d++) {
 		struct rl_dir *r = &qf->rl[d];

@@ -22,7 +22,8 @@
 
 #define QOS_MAX_RESULTS 4096
 #define QOS_SERIES 120           /* throughput points per class / per result */
-#define QOS_SIZE_BUCKETS 6       /* IP length: <128 <256 <512 <1024 <1400 >=1400 */
+#define QOS_SIZE_BUCKETS 6
+#define QOS_CLASS_PORTS 8       /* IP length: <128 <256 <512 <1024 <1400 >=1400 */
 
 /* One TCP sender whose limit was diagnosed. */
 struct qos_rl_result {
@@ -61,6 +62,9 @@ struct qos_class_stats {
 	 * added on the path before the capture point, from the RTP timestamps) */
 	double rtp_delay_sum_ms, rtp_delay_max_ms;
 	uint64_t rtp_streams;
+	uint16_t ports[QOS_CLASS_PORTS]; /* server ports seen (the plan's port filters) */
+	uint8_t port_proto[QOS_CLASS_PORTS];
+	unsigned nports;
 	uint64_t bins[QOS_SERIES];   /* bytes per series bin (qos.series_*) */
 };
 

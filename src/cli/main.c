@@ -20,6 +20,8 @@ static void usage(FILE *f)
 	      "  flows FILE...          flow table per mirror session (text, --json lines)\n"
 	      "  flowlogs FILE...       VPC Flow Logs records (default v2 or --log-format)\n"
 	      "  decap FILE... -o OUT   the inner frames as pcap or pcapng, one interface per session\n"
+	      "  qos plan [FILE...]     a Linux tc script (HTB, DSCP filters, MSS clamp) from the\n"
+	      "                         traffic classes and rate limits a capture shows\n"
 	      "  version                print the version\n"
 	      "\n"
 	      "'vxscope COMMAND --help' describes each command.  Exit status: 0 ok, 1 usage,\n"
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 		{"flows", cmd_flows},
 		{"flowlogs", cmd_flowlogs},
 		{"analyze", cmd_analyze},
+		{"qos", cmd_qos},
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i].name))
