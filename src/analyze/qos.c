@@ -23,8 +23,8 @@ struct qos_flow {
 	bool rtp[2];
 	int64_t rtp_t0[2];
 	uint32_t rtp_ts0[2];
-	int64_t rtp_last_transit[2], rtp_min_transit[2];
-	double rtp_transit_sum[2], rtp_jitter_ns[2];
+	int64_t rtp_last_transit[2], rtp_min_transit[2], rtp_max_transit[2];
+	double rtp_transit_sum[2], rtp_jitter_ns[2], rtp_jitter_sum[2];
 	uint64_t rtp_n[2];
 	struct rl_dir rl[2];
 };
@@ -152,6 +152,9 @@ static void rtp_packet(struct qos_flow *qf, int d, const struct packet *p)
 	}
 	if (!qf->rtp_n[d] || transit < qf->rtp_min_transit[d])
 		qf->rtp_min_transit[d] = transit;
+	if (!qf->rtp_n[d] || transit > qf->rtp_max_transit[d])
+		qf->rtp_max_transit[d] = transit;
+	qf->rtp_jitter_sum[d] += qf->rtp_jitter_ns[d];
 	qf->rtp_last_transit[d] = transit;
 	qf->rtp_transit_sum[d] += (double)transit;
 	qf->rtp_n[d]++;
@@ -351,13 +354,19 @@ void qos_flow_end(struct qos *q, struct flow *f)
 		if (qf->rtp_n[d] >= 16) {
 			double lat = (qf->rtp_transit_sum[d] / (double)qf->rtp_n[d] -
 				      (double)qf->rtp_min_transit[d]) / 1e6;
+			double peak = (double)(qf->rtp_max_transit[d] - qf->rtp_min_transit[d]) / 1e6;
 			cs->rtp_streams++;
 			cs->rtp_delay_sum_ms += lat;
 			if (lat > cs->rtp_delay_max_ms)
 				cs->rtp_delay_max_ms = lat;
+			if (peak > cs->rtp_delay_peak_ms)
+				cs->rtp_delay_peak_ms = peak;
 		}
 		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
-			double j = (qf->rtp_n[d] >= 16 ? qf->rtp_jitter_ns[d] : qf->jitter_ns[d]) / 1e6;
+			/* RTP: the mean of the running RFC 3550 estimate over the stream (its last
+			 * value only tells the end of the call) */
+			double j = (qf->rtp_n[d] >= 16 ? qf->rtp_jitter_sum[d] / (double)qf->rtp_n[d]
+						       : qf->jitter_ns[d]) / 1e6;
 			cs->jitter_sum_ms += j;
 			cs->jitter_flows++;
 			if (j > cs->jitter_max_ms)

@@ -56,11 +56,13 @@ struct qos_class_stats {
 	double rtt_max_ms;           /* largest per-bin mean ACK RTT of any flow */
 	uint64_t rtt_flows;
 	double jitter_sum_ms, jitter_max_ms; /* UDP jitter: RFC 3550's for RTP streams (8 kHz
-	                                        payload types), else of the interarrival gaps */
+	                                        payload types; its mean over the stream), else
+	                                        the same estimate over interarrival gaps */
 	uint64_t jitter_flows;         /* flow directions with >= 16 packets */
 	/* RTP queueing delay: a stream's mean transit over its fastest packet's (one-way delay
 	 * added on the path before the capture point, from the RTP timestamps) */
 	double rtp_delay_sum_ms, rtp_delay_max_ms;
+	double rtp_delay_peak_ms;     /* largest transit over the fastest, any stream */
 	uint64_t rtp_streams;
 	uint16_t ports[QOS_CLASS_PORTS]; /* server ports seen (the plan's port filters) */
 	uint8_t port_proto[QOS_CLASS_PORTS];
