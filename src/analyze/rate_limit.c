@@ -194,6 +194,9 @@ void rl_tcp(struct rl_dir d[2], const struct packet *p, int dir, const struct tc
 	rtt_halves(d, p, dir & 1, ta);
 	const uint32_t probes = TA_BIT(TA_KEEP_ALIVE) | TA_BIT(TA_ZERO_WINDOW_PROBE);
 	if (p->payload_len && !(ta->flags & probes)) {
+		/* the bin first: time skipped since the last packet is judged by what was
+		 * outstanding before this segment */
+		struct rl_bin *b = snd->s ? bin_at(snd, p->ts_ns) : NULL;
 		uint32_t end = p->seq + p->payload_len;
 		bool resend = snd->have_nxt && (int32_t)(p->seq - snd->nxt) < 0;
 		if (!snd->have_nxt || (int32_t)(end - snd->nxt) > 0)
@@ -216,8 +219,7 @@ void rl_tcp(struct rl_dir d[2], const struct packet *p, int dir, const struct tc
 		}
 		if (ta->flags & TA_BIT(TA_WINDOW_FULL))
 			snd->win_full++;
-		if (snd->s) {
-			struct rl_bin *b = bin_at(snd, p->ts_ns);
+		if (b) {
 			b->busy = 1;
 			b->sent += p->payload_len;
 			b->segs = inc16(b->segs);
@@ -411,10 +413,21 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 		rtt[nr++] = x;
 	}
 	out->steady_loss = ssegs ? (double)srtx / (double)ssegs : 0;
+	/* the deepest queue: the largest per-interval RTT, slow start included (its overshoot
+	 * fills a shaper's buffer; a policer has none to fill) */
+	for (uint32_t i = 1; i < hi; i++) {
+		const struct rl_bin *b = &s->bin[i];
+		if ((!b->half_n[0] && !b->half_n[1]) || b->rwnd)
+			continue;
+		double x = 0;
+		for (int h = 0; h < 2; h++)
+			x += b->half_n[h] ? (double)b->half_sum_us[h] / b->half_n[h] / 1000.0 : hmin[h];
+		if (x > out->peak_rtt_ms)
+			out->peak_rtt_ms = x;
+	}
 	if (nr) {
 		qsort(rtt, nr, sizeof(double), cmp_double);
 		out->loaded_rtt_ms = pct(rtt, nr, 0.5);
-		out->peak_rtt_ms = pct(rtt, nr, 0.9);
 		if (out->base_rtt_ms >= 0)
 			out->added_ms = out->loaded_rtt_ms - out->base_rtt_ms;
 	}
@@ -422,7 +435,7 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 	bool queue = out->base_rtt_ms >= 0 && out->added_ms >= RL_SHAPER_DELAY_MS &&
 		     out->added_ms >= out->base_rtt_ms;
 	bool deep = queue && out->peak_rtt_ms - out->base_rtt_ms >= RL_DEEP_QUEUE_MS;
-	bool lossy = out->steady_loss >= RL_POLICER_LOSS;
+	bool lossy = out->steady_loss >= RL_POLICER_LOSS && out->loss_bins >= RL_POLICER_LOSS_BINS;
 	if (plateau) {
 		out->rate_bps = level;
 		if (deep || (queue && !lossy)) {

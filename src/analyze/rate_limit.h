@@ -33,9 +33,10 @@
 #define RL_PLATEAU_TOL 0.15        /* a bin within +-15 % of the level is on the plateau */
 #define RL_PLATEAU_FRAC 0.70       /* ... and 70 % of busy bins must be */
 #define RL_SHAPER_DELAY_MS 2.0     /* added queueing delay (and >= the base RTT): a shaper */
-#define RL_DEEP_QUEUE_MS 15.0      /* a queue this deep (p90 RTT over the base) is a shaper
-                                      even when it drops */
-#define RL_POLICER_LOSS 0.002      /* steady-state resent/sent on a plateau: policer */
+#define RL_DEEP_QUEUE_MS 15.0      /* a queue this deep (the largest interval RTT over the
+                                      base) is a shaper even when it drops */
+#define RL_POLICER_LOSS 0.002      /* steady-state resent/sent on a plateau: policer ... */
+#define RL_POLICER_LOSS_BINS 3     /* ... in at least this many intervals (recurring drops) */
 #define RL_CONGESTION_LOSS 0.005   /* resent/sent without plateau: congestion */
 #define RL_IDLE_FRAC 0.30          /* idle bins (nothing outstanding): sender-limited */
 #define RL_RWND_FRAC 0.20          /* bins with zero window / window full: receiver-limited */
@@ -100,7 +101,7 @@ struct rl_diag {
 	double mean_bps, p50_bps, p90_bps; /* delivered, IP layer, over busy bins */
 	double plateau_frac;     /* busy bins on the plateau */
 	double base_rtt_ms, loaded_rtt_ms, added_ms; /* min RTT; median RTT on the plateau */
-	double peak_rtt_ms;      /* p90 of the per-interval RTT on the plateau */
+	double peak_rtt_ms;      /* the largest per-interval RTT (slow start included) */
 	double loss;             /* resent / sent segments, whole flow */
 	double steady_loss;      /* the same after the first loss episode (slow start's
 	                            overshoot) */
