@@ -27,7 +27,7 @@
 
 #define RL_BINS 256
 #define RL_WIDTH_NS 100000000LL    /* 100 ms */
-#define RL_ALLOC_BYTES 65536
+#define RL_ALLOC_BYTES 131072
 #define RL_MIN_BINS 10             /* busy bins before a verdict (1 s at 100 ms) */
 #define RL_MIN_BYTES 262144        /* acknowledged bytes before a verdict */
 #define RL_PLATEAU_TOL 0.15        /* a bin within +-15 % of the level is on the plateau */
