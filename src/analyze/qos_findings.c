@@ -209,16 +209,21 @@ static void mark_findings(struct qos *q, struct finding_list *out)
 		finding_fact(f, "packets", (double)pk, "");
 		finding_frame(f, m->first_frame);
 		f->flows = flows;
-		char ip[8];
+		char ip[8], ports[64];
 		snprintf(ip, sizeof(ip), "%s", m->src.family == 6 ? "ipv6" : "ip");
+		const char *l4n = m->proto == IPPROTO_NUM_UDP ? "udp" : "tcp";
+		if (m->sport == m->dport)
+			snprintf(ports, sizeof(ports), "%s.port == %u", l4n, m->sport);
+		else
+			snprintf(ports, sizeof(ports), "%s.port == %u && %s.port == %u", l4n, m->sport,
+				 l4n, m->dport);
 		switch (k) {
 		case QM_UNMARKED:
 			snprintf(f->title, sizeof(f->title),
 				 "%llu delay-sensitive flows (%s, ...) are sent unmarked (DSCP 0, best "
 				 "effort)", (unsigned long long)flows, tclass_name(m->cls));
 			snprintf(f->display_filter, sizeof(f->display_filter),
-				 "%s.dsfield.dscp == 0 && %s.port == %u && %s.port == %u", ip, l4,
-				 m->sport, l4, m->dport);
+				 "%s.dsfield.dscp == 0 && %s", ip, ports);
 			snprintf(f->cause, sizeof(f->cause),
 				 "the application or the host does not set DSCP, or a hop re-marks it "
 				 "to 0: every queue on the path treats this traffic like bulk data");
@@ -233,8 +238,7 @@ static void mark_findings(struct qos *q, struct finding_list *out)
 				 (unsigned long long)flows,
 				 dscp_name(m->dscp[0] >= 0 ? m->dscp[0] : m->dscp[1], a, sizeof(a)));
 			snprintf(f->display_filter, sizeof(f->display_filter),
-				 "%s.dsfield.dscp >= 32 && %s.port == %u && %s.port == %u", ip, l4,
-				 m->sport, l4, m->dport);
+				 "%s.dsfield.dscp >= 32 && %s", ip, ports);
 			snprintf(f->cause, sizeof(f->cause),
 				 "long, large, throughput-bound transfers carry a priority marking: in "
 				 "a priority queue they starve voice and interactive traffic");
@@ -248,7 +252,7 @@ static void mark_findings(struct qos *q, struct finding_list *out)
 				 "way, %s back)", (unsigned long long)flows, tclass_name(m->cls),
 				 dscp_name(m->dscp[0], a, sizeof(a)), dscp_name(m->dscp[1], b, sizeof(b)));
 			snprintf(f->display_filter, sizeof(f->display_filter),
-				 "%s.port == %u && %s.port == %u", l4, m->sport, l4, m->dport);
+				 "%s", ports);
 			snprintf(f->cause, sizeof(f->cause),
 				 "one end (or a hop on one path) marks the traffic and the other does "
 				 "not: only one direction gets the priority, and a round trip is as "

@@ -58,6 +58,11 @@ void report_qos_text(struct strbuf *b, const struct report *r)
 			strbuf_addf(b, "    ... and %zu more (--json lists all)\n", n - QOS_TEXT_ROWS);
 		strbuf_addc(b, '\n');
 	}
+	bool any = false;
+	for (int c = 0; c < TC_COUNT; c++)
+		any |= qos_class(r->qos, (enum tclass)c)->packets > 0;
+	if (!any)
+		return;
 	strbuf_adds(b, "TRAFFIC CLASSES\n");
 	for (int c = 0; c < TC_COUNT; c++) {
 		const struct qos_class_stats *cs = qos_class(r->qos, (enum tclass)c);
