@@ -27,6 +27,9 @@ struct qos_flow {
 	double rtp_transit_sum[2], rtp_jitter_ns[2], rtp_jitter_sum[2];
 	uint64_t rtp_n[2];
 	struct rl_dir rl[2];
+	int32_t mss[2];             /* MSS option of each side's SYN, -1 none */
+	uint32_t max_ip[2], max_seg[2];
+	uint64_t df[2];
 };
 
 struct qos {
@@ -43,6 +46,7 @@ struct qos {
 	struct qos_mark_issue *iss;
 	size_t niss;
 	uint64_t iss_flows[4];
+	struct mtu_table mtu;
 };
 
 struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
@@ -56,6 +60,7 @@ struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
 	q->res = calloc(QOS_MAX_RESULTS, sizeof(*q->res));
 	q->iss = calloc(QOS_MAX_RESULTS, sizeof(*q->iss));
 	q->width_ns = RL_WIDTH_NS;
+	mtu_init(&q->mtu);
 	if (!q->slot || !q->res || !q->iss) {
 		qos_free(q);
 		return NULL;
@@ -100,6 +105,7 @@ static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const stru
 	qf->cls = tclass_of(&q->cfg.map, f->proto, f->sport, f->dport, p->tos >> 2);
 	rl_dir_init(&qf->rl[0]);
 	rl_dir_init(&qf->rl[1]);
+	qf->mss[0] = qf->mss[1] = -1;
 	q->slot[f->idx] = qf;
 	q->cls[qf->cls].flows++;
 	return qf;
@@ -169,6 +175,8 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 {
 	if (!f || !p->has_ip)
 		return;
+	if (p->is_fragment || p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
+		mtu_packet(&q->mtu, p);
 	struct qos_flow *qf = flow_get(q, f, p);
 	if (!qf)
 		return;
@@ -176,6 +184,16 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 	unsigned dscp = p->tos >> 2, ecn = p->tos & 3;
 	struct qos_class_stats *cs = &q->cls[qf->cls];
 	qf->dscp_mask[d] |= 1ull << dscp;
+	if (p->ip_len > qf->max_ip[d])
+		qf->max_ip[d] = p->ip_len;
+	if (p->df)
+		qf->df[d]++;
+	if (p->proto == IPPROTO_NUM_TCP && p->has_l4) {
+		if ((p->tcp_flags & TCP_SYN) && p->mss >= 0)
+			qf->mss[d] = p->mss;
+		if (p->payload_len > qf->max_seg[d])
+			qf->max_seg[d] = p->payload_len;
+	}
 	qf->packets[d]++;
 	qf->bytes[d] += p->ip_len;
 	cs->packets++;
@@ -331,6 +349,25 @@ void qos_flow_end(struct qos *q, struct flow *f)
 							     : f->dir[1].last_ns) / 1e9 -
 						    (double)f->dir[0].first_ns / 1e9);
 	audit(q, f, qf, refined);
+	for (int d = 0; d < 2; d++) {
+		if (!qf->packets[d])
+			continue;
+		struct mtu_path *m = mtu_path_get(&q->mtu, d ? &f->dst : &f->src,
+						  d ? &f->src : &f->dst);
+		if (!m)
+			continue;
+		m->flows++;
+		m->packets += qf->packets[d];
+		m->df_packets += qf->df[d];
+		if (qf->max_ip[d] > m->max_ip_len)
+			m->max_ip_len = qf->max_ip[d];
+		if (qf->max_seg[d] > m->max_segment)
+			m->max_segment = qf->max_seg[d];
+		if (qf->mss[d] >= 0)
+			m->mss_sender = qf->mss[d];
+		if (qf->mss[!d] >= 0)
+			m->mss_receiver = qf->mss[!d];
+	}
 	if (f->proto == IPPROTO_NUM_TCP || f->proto == IPPROTO_NUM_UDP) {
 		bool have = false;
 		for (unsigned i = 0; i < cs->nports; i++)
@@ -409,6 +446,11 @@ void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_n
 	*width_s = (double)q->width_ns / 1e9;
 	*n = q->nbins;
 	*t0_ns = q->t0_ns;
+}
+
+const struct mtu_table *qos_mtu(const struct qos *q)
+{
+	return &q->mtu;
 }
 
 const struct qos_mark_issue *qos_mark_issues(const struct qos *q, size_t *n)

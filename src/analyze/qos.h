@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "analyze/finding.h"
+#include "analyze/mtu.h"
 #include "analyze/rate_limit.h"
 #include "analyze/tcp_analysis.h"
 #include "analyze/traffic_class.h"
@@ -99,9 +100,9 @@ void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	     const struct tcp_pkt_analysis *ta);
 void qos_flow_end(struct qos *q, struct flow *f);
 
-/* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited) and
- * the marking audit (qos.unmarked_delay_sensitive, qos.bulk_marked_high,
- * qos.dscp_direction_mismatch, qos.ecn_ce). */
+/* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited), the
+ * marking audit (qos.unmarked_delay_sensitive, qos.bulk_marked_high,
+ * qos.dscp_direction_mismatch, qos.ecn_ce) and MTU (mtu.h). */
 void qos_findings(struct qos *q, struct finding_list *out);
 
 /* Results, for the report (the table's order: largest bytes first after qos_findings()). */
@@ -111,5 +112,7 @@ const struct qos_class_stats *qos_class(const struct qos *q, enum tclass c);
 /* Width of one class series bin in seconds and the number in use; t0 of bin 0. */
 void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_ns);
 const struct qos_mark_issue *qos_mark_issues(const struct qos *q, size_t *n);
+/* MTU and fragmentation per path (mtu.h). */
+const struct mtu_table *qos_mtu(const struct qos *q);
 
 #endif

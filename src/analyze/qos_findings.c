@@ -316,4 +316,5 @@ void qos_findings(struct qos *q, struct finding_list *out)
 			rl_finding(&v[i], same, out);
 	}
 	mark_findings(q, out);
+	mtu_findings(qos_mtu(q), out);
 }

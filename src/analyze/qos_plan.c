@@ -240,17 +240,32 @@ void qos_plan_write(struct strbuf *b, const struct qos *q, const struct finding_
 		if (strcmp(f->kind, "mtu.pmtu_blackhole") && strcmp(f->kind, "mtu.pmtud_slow"))
 			continue;
 		strbuf_addf(b, "\n# MTU: %s\n#   %s\n", f->title, f->where);
-		strbuf_adds(b, "# Clamp the TCP MSS of connections forwarded here to the outgoing "
-			       "interface's MTU, so\n# large segments never need the ICMP "
-			       "'fragmentation needed' that is filtered on the path:\n"
-			       "iptables -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
-			       "--clamp-mss-to-pmtu 2>/dev/null ||\n\tiptables -t mangle -A FORWARD -p "
-			       "tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n"
-			       "# Or, where the small MTU is not on this router, a fixed MSS (MTU - 40 "
-			       "for IPv4), e.g.\n#   iptables -t mangle -A FORWARD -p tcp --tcp-flags "
-			       "SYN,RST SYN -j TCPMSS --set-mss 1360\n# or lower the MTU of the sending "
-			       "host's interface:  ip link set dev IF mtu 1400\n# and stop filtering "
-			       "ICMP type 3 code 4 (IPv6: type 2) on the path: PMTUD needs it.\n");
+		/* a next-hop MTU from ICMP when one came ("MTU %u)" in the title), else 1400 */
+		unsigned mtu = 1400;
+		const char *m = strstr(f->title, "MTU ");
+		bool from_icmp = m && !strcmp(f->kind, "mtu.pmtud_slow") &&
+				 sscanf(m + 4, "%u", &mtu) == 1;
+		if (mtu < 576 || mtu > 9000) {
+			mtu = 1400;
+			from_icmp = false;
+		}
+		strbuf_addf(b, "# Clamp the TCP MSS of every connection forwarded here to %u (path "
+			       "MTU %u - 40%s),\n# so no segment needs the ICMP 'fragmentation "
+			       "needed' that is lost on the path\n# (TCPMSS only lowers an MSS, never "
+			       "raises it):\niptables -t mangle -C FORWARD -p tcp --tcp-flags SYN,RST "
+			       "SYN -j TCPMSS --set-mss %u 2>/dev/null ||\n\tiptables -t mangle -A "
+			       "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u\n",
+			    mtu - 40, mtu,
+			    from_icmp ? ", from ICMP"
+				      : "; 1400 assumed, no ICMP told it: lower it if large segments "
+					"still vanish",
+			    mtu - 40, mtu - 40);
+		strbuf_adds(b, "# Where this router owns the smaller link, --clamp-mss-to-pmtu does "
+			       "the same from the\n# outgoing interface's MTU:\n#   iptables -t "
+			       "mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
+			       "--clamp-mss-to-pmtu\n# Or lower the MTU of the sending host's "
+			       "interface (ip link set dev IF mtu N),\n# and stop filtering ICMP type 3 "
+			       "code 4 (IPv6: type 2) on the path: PMTUD needs it.\n");
 		break;
 	}
 	strbuf_adds(b, "\ntc -s class show dev \"$DEV\" >/dev/null\necho \"vxscope qos plan "

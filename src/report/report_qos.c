@@ -88,6 +88,56 @@ void report_qos_text(struct strbuf *b, const struct report *r)
 	strbuf_addc(b, '\n');
 }
 
+#define MTU_JSON_PATHS 64
+
+/* The MTU_JSON_PATHS paths with the most packets (paths with fragments or ICMP first). */
+static void mtu_json(struct jsonw *w, const struct mtu_table *t)
+{
+	uint32_t idx[MTU_PATHS];
+	for (uint32_t i = 0; i < t->n; i++)
+		idx[i] = i;
+	for (uint32_t i = 1; i < t->n; i++) { /* insertion sort: at most MTU_PATHS */
+		uint32_t k = idx[i], j = i;
+		const struct mtu_path *a = &t->v[k];
+		uint64_t ka = a->packets + (a->fragments || a->icmp_too_big ? UINT32_MAX : 0);
+		while (j > 0) {
+			const struct mtu_path *b = &t->v[idx[j - 1]];
+			uint64_t kb = b->packets + (b->fragments || b->icmp_too_big ? UINT32_MAX : 0);
+			if (kb >= ka)
+				break;
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = k;
+	}
+	char a[IPADDR_STRLEN];
+	jsonw_key(w, "mtu_paths");
+	jsonw_arr_begin(w);
+	for (uint32_t i = 0; i < t->n && i < MTU_JSON_PATHS; i++) {
+		const struct mtu_path *m = &t->v[idx[i]];
+		jsonw_obj_begin(w);
+		jsonw_kstr(w, "src", ipaddr_format(&m->src, a, sizeof(a)));
+		jsonw_kstr(w, "dst", ipaddr_format(&m->dst, a, sizeof(a)));
+		jsonw_ku64(w, "flows", m->flows);
+		jsonw_ku64(w, "packets", m->packets);
+		jsonw_ku64(w, "max_ip_len", m->max_ip_len);
+		jsonw_ku64(w, "max_segment", m->max_segment);
+		jsonw_ki64(w, "mss_sender", m->mss_sender);
+		jsonw_ki64(w, "mss_receiver", m->mss_receiver);
+		jsonw_ku64(w, "df_packets", m->df_packets);
+		jsonw_ku64(w, "fragments", m->fragments);
+		jsonw_ku64(w, "icmp_too_big", m->icmp_too_big);
+		if (m->icmp_too_big) {
+			jsonw_ku64(w, "icmp_mtu", m->icmp_mtu);
+			jsonw_ku64(w, "icmp_first_frame", m->icmp_first_frame);
+		}
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+	jsonw_ku64(w, "mtu_paths_total", t->n);
+	jsonw_ku64(w, "mtu_paths_dropped", t->dropped);
+}
+
 void report_qos_json(struct jsonw *w, const struct report *r)
 {
 	if (!r->qos)
@@ -202,6 +252,7 @@ void report_qos_json(struct jsonw *w, const struct report *r)
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
+	mtu_json(w, qos_mtu(r->qos));
 	jsonw_obj_end(w);
 }
 
