@@ -16,7 +16,11 @@
 #      cli -> srv to CS1 (iptables -t mangle ... -j DSCP --set-dscp-class CS1).  In the
 #      two-point mirror capture: a qos.dscp_remarked finding (46 -> 8); in srv's own capture:
 #      qos.dscp_direction_mismatch for the RTP flow; and a second, unmarked call: a
-#      qos.unmarked_delay_sensitive finding.
+#      qos.unmarked_delay_sensitive finding;
+#   d. MTU (rtr's link to cli at 1400 bytes, a 300 KB download from srv): with ICMP
+#      frag-needed dropped, a black hole on srv's flow; the plan's MSS clamp applied on rtr
+#      makes the download complete; with ICMP allowed, no black hole and the ICMP message
+#      linked to the path (MTU 1400).
 # Exit 0 pass, 1 fail, 77 skip.  VXS_KEEP_TMP=1 keeps the captures.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -211,6 +215,88 @@ for f in json.load(sys.stdin)["findings"]:
 grep -q '^finding qos.unmarked_delay_sensitive ' "$T/c2-srv.v" &&
 	ok "c: the unmarked call is reported (qos.unmarked_delay_sensitive)" ||
 	{ bad "c: no qos.unmarked_delay_sensitive finding"; cat "$T/c2-srv.v"; }
+
+# --- d. MTU: rtr's link to cli is 1400 bytes; srv sends 300 KB to cli --------------------------
+#   d1. ICMP "fragmentation needed" dropped on rtr: a black hole on srv's flow (srv's capture);
+#   d2. the MSS clamp from `vxscope qos plan` on d1 applied on rtr: the same download completes
+#       and no black hole;
+#   d3. clamp removed, ICMP allowed: PMTUD works -- no black hole, the ICMP message linked to
+#       the path srv -> cli with MTU 1400.
+pathemu_start d 1
+nsx rtr ip link set r0 mtu 1400
+ns_spawn srv "$T/d-srv.log" "$PY" -c '
+import socket, threading
+def serve(c):
+    try:
+        c.sendall(b"y" * 300000)
+    except OSError:
+        pass
+    c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.95.2.2", 7100)); s.listen(4)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()'
+wait_port srv 7100
+download() { nsx cli "$PY" -c '
+import socket
+s = socket.create_connection(("10.95.2.2", 7100), timeout=4)
+n = 0
+try:
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        n += len(b)
+except OSError:
+    pass
+print(n)' 2>/dev/null; }
+findings() { "$BIN" analyze --json "$1" 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for f in r["findings"]:
+    print("finding", f["kind"], f["where"])
+for m in r["qos"]["mtu_paths"]:
+    print("path", m["src"], m["dst"], m["icmp_too_big"], m.get("icmp_mtu", 0), m["max_ip_len"])'; }
+nsx rtr iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP || vxs_die iptables
+nsx srv ip route flush cache
+cap srv eth0 d1 tcp port 7100 or icmp
+got=$(download)
+cap_stop
+echo "d1: ICMP dropped: cli received ${got:-0} of 300000 bytes"
+findings "$T/d1.pcap" >"$T/d1.v"
+grep -q "^finding mtu.pmtu_blackhole .*$SRV:7100" "$T/d1.v" &&
+	ok "d1: black hole on $SRV:7100" || { bad "d1: no mtu.pmtu_blackhole on $SRV:7100"; cat "$T/d1.v"; }
+"$BIN" qos plan "$T/d1.pcap" --iface r0 -o "$T/d-plan.sh" 2>/dev/null || bad "d: qos plan failed"
+grep -E '^[[:space:]]*iptables .*TCPMSS --set-mss 1360$' "$T/d-plan.sh" | tail -1 >"$T/d-clamp.sh"
+if [ -s "$T/d-clamp.sh" ] && nsx rtr sh "$T/d-clamp.sh"; then
+	ok "d2: the plan's MSS clamp applied on rtr: $(cat "$T/d-clamp.sh")"
+else
+	bad "d2: no MSS clamp in the plan: $(grep -i mss "$T/d-plan.sh")"
+fi
+nsx srv ip route flush cache
+cap srv eth0 d2 tcp port 7100 or icmp
+got=$(download)
+cap_stop
+echo "d2: with the clamp: cli received ${got:-0} of 300000 bytes"
+[ "${got:-0}" = 300000 ] && ok "d2: the download completes" || bad "d2: ${got:-0} of 300000 bytes"
+findings "$T/d2.pcap" >"$T/d2.v"
+grep -q "^finding mtu.pmtu_blackhole" "$T/d2.v" && bad "d2: a black hole is still reported" ||
+	ok "d2: no black hole"
+nsx rtr iptables -F OUTPUT
+nsx rtr iptables -t mangle -F FORWARD
+nsx srv ip route flush cache
+cap srv eth0 d3 tcp port 7100 or icmp
+got=$(download)
+cap_stop
+echo "d3: ICMP allowed: cli received ${got:-0} of 300000 bytes"
+findings "$T/d3.pcap" >"$T/d3.v"
+grep -q "^finding mtu.pmtu_blackhole" "$T/d3.v" && bad "d3: black hole reported with PMTUD working" ||
+	ok "d3: PMTUD works, no black hole"
+grep -q "^path $SRV $CLI [1-9][0-9]* 1400 " "$T/d3.v" &&
+	ok "d3: ICMP too-big (MTU 1400) linked to the path $SRV -> $CLI" ||
+	{ bad "d3: no ICMP too-big linked to $SRV -> $CLI"; grep '^path' "$T/d3.v"; }
+nsx rtr ip link set r0 mtu 1500
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
