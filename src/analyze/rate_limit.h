@@ -2,12 +2,13 @@
  * itself, or congestion; from the packets alone (docs/qos.md).
  *
  * Per direction of a TCP connection (the data sender), the delivered rate is measured from
- * ACK progress (bytes newly acknowledged, cumulatively or by SACK, each once) in RL_WIDTH_NS bins, together
- * with the ACK RTT (tcp.analysis.ack_rtt), resends and window trouble per bin.  A rate limit
+ * ACK progress (bytes newly acknowledged, cumulatively or by SACK, each once) in RL_WIDTH_NS
+ * bins, together with the RTT (below), resends and window trouble per bin.  A rate limit
  * shows as a *plateau*: most busy bins within +-RL_PLATEAU_TOL of one level.  On a plateau,
  * the RTT tells a shaper (RTT rises by the queue it builds: >= RL_SHAPER_DELAY_MS and >= the
- * base RTT) from a policer (RTT flat, loss bursts when the sender exceeds the rate); a plateau
- * with neither loss nor a queue is the sender's own pace.  Without a plateau: zero windows or
+ * base RTT, or a deep queue at any time) from a policer (RTT flat, drops recurring whenever
+ * the sender exceeds the rate); a plateau with neither loss nor a queue is the sender's own
+ * pace.  Without a plateau: zero windows or
  * window-full -> receiver-limited, idle gaps -> sender-limited, loss or a growing RTT ->
  * congestion.  The series needs the ACKs: a capture upstream of the limit (near the sender)
  * sees both the RTT rise and the drops.

@@ -2,7 +2,7 @@
  * other; from its DSCP and ports (the application layer can refine it later).
  *
  * Default map (docs/qos.md): DSCP EF (46) or SIP 5060/5061 or an RTP-like UDP flow (even
- * ports 16384-32767 on both ends) -> voice; AF41-AF43 / CS4 / RTSP 554 -> video; SSH 22,
+ * ports >= 1024 on both ends) -> voice; AF41-AF43 / CS4 / RTSP 554 -> video; SSH 22,
  * telnet 23, RDP 3389 -> interactive; PostgreSQL 5432, MySQL 3306, Redis 6379, MongoDB 27017,
  * MSSQL 1433, Oracle 1521, Cassandra 9042 -> database; HTTP(S) 80/443/8080/8443 -> web;
  * rsync 873, SMB 445, NFS 2049, iperf3 5201 -> bulk; anything else -> other (a TCP flow that
@@ -46,7 +46,7 @@ struct tclass_map {
 /* The default map above. */
 void tclass_map_default(struct tclass_map *m);
 /* Read a class map file: one rule a line, "CLASS dscp N", "CLASS port P[-Q] [tcp|udp]",
- * "CLASS rtp"; '#' comments.  Rules from the file come before the defaults.  0, or -errno
+ * "CLASS rtp" (UDP, both ports even and >= 1024); '#' comments; lines of at most 255 bytes.  Rules from the file come before the defaults.  0, or -errno
  * (-EINVAL with *line set to the bad line number). */
 int tclass_map_load(struct tclass_map *m, const char *path, unsigned *line)
 	__attribute__((warn_unused_result));

@@ -4,7 +4,8 @@
  * scoreboard, the bins (time going back, huge gaps, merges) and the RTT halves with sequence
  * numbers, acknowledgements, SACK blocks and timestamps no real stack would send.
  *
- *   record: dir:1 flags:1 sack_n:1 ta:1 | seq:4 | ack:4 | len:2 dt_ms:2 | tsval:4 | sack_l:2 sack_r:2
+ *   record: dir:1 flags:1 sack_n:1 ta:1 | seq:4 | ack:4 | len:2 dt:2 | tsval:4 |
+ *           sack_l:2 sack_r:2
  *   (sack edges are offsets from ack, in 256-byte units; ta bit 0 window full, bit 1 zero
  *   window, bit 2 an ACK RTT of dt)
  *
