@@ -434,7 +434,8 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 	bool plateau = out->plateau_frac >= RL_PLATEAU_FRAC;
 	bool queue = out->base_rtt_ms >= 0 && out->added_ms >= RL_SHAPER_DELAY_MS &&
 		     out->added_ms >= out->base_rtt_ms;
-	bool deep = queue && out->peak_rtt_ms - out->base_rtt_ms >= RL_DEEP_QUEUE_MS;
+	bool deep = out->base_rtt_ms >= 0 && out->peak_rtt_ms - out->base_rtt_ms >= RL_SHAPER_DELAY_MS &&
+		    (out->peak_rtt_ms - out->base_rtt_ms) / 1e3 * level / 8 >= RL_DEEP_QUEUE_BYTES;
 	bool lossy = out->steady_loss >= RL_POLICER_LOSS && out->loss_bins >= RL_POLICER_LOSS_BINS;
 	if (plateau) {
 		out->rate_bps = level;

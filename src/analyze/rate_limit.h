@@ -34,8 +34,9 @@
 #define RL_PLATEAU_TOL 0.15        /* a bin within +-15 % of the level is on the plateau */
 #define RL_PLATEAU_FRAC 0.70       /* ... and 70 % of busy bins must be */
 #define RL_SHAPER_DELAY_MS 2.0     /* added queueing delay (and >= the base RTT): a shaper */
-#define RL_DEEP_QUEUE_MS 15.0      /* a queue this deep (the largest interval RTT over the
-                                      base) is a shaper even when it drops */
+#define RL_DEEP_QUEUE_BYTES 40000  /* a queue this deep (the largest interval RTT over the
+                                      base, times the rate) is a shaper even when it drops:
+                                      a policer's bucket is no queue */
 #define RL_POLICER_LOSS 0.002      /* steady-state resent/sent on a plateau: policer ... */
 #define RL_POLICER_LOSS_BINS 3     /* ... in at least this many intervals (recurring drops) */
 #define RL_CONGESTION_LOSS 0.005   /* resent/sent without plateau: congestion */

@@ -134,7 +134,7 @@ run_case()
 
 for R in $RATES; do
 	burst=$((R * 1000 / 8 * 4))	# bytes in 4 ms
-	[ $burst -lt 3000 ] && burst=3000	# two full-size frames at least
+	[ $burst -lt 6000 ] && burst=6000	# four full-size frames at least
 	t0=$(date +%s)
 	nsx rtr tc qdisc add dev r1 root tbf rate ${R}mbit burst $burst latency 1ms ||
 		vxs_die "tbf policer"
