@@ -26,11 +26,16 @@ struct qos_flow {
 	int64_t rtp_last_transit[2], rtp_min_transit[2], rtp_max_transit[2];
 	double rtp_transit_sum[2], rtp_jitter_ns[2], rtp_jitter_sum[2];
 	uint64_t rtp_n[2];
+	uint16_t *rtp_hist[2];      /* transit in RTP_HIST_NS buckets (allocated per stream) */
 	struct rl_dir rl[2];
 	int32_t mss[2];             /* MSS option of each side's SYN, -1 none */
 	uint32_t max_ip[2], max_seg[2];
 	uint64_t df[2];
 };
+
+#define RTP_HIST 1024
+#define RTP_HIST_NS 2000000LL /* 2 ms buckets: 2 s of range */
+#define RTP_HIST_OFF 128      /* bucket of the first packet's transit (earlier ones fit) */
 
 struct qos {
 	struct qos_cfg cfg;
@@ -74,6 +79,8 @@ static void flow_free(struct qos_flow *qf)
 		return;
 	rl_dir_fini(&qf->rl[0]);
 	rl_dir_fini(&qf->rl[1]);
+	free(qf->rtp_hist[0]);
+	free(qf->rtp_hist[1]);
 	free(qf);
 }
 
@@ -150,6 +157,7 @@ static void rtp_packet(struct qos_flow *qf, int d, const struct packet *p)
 		qf->rtp[d] = true;
 		qf->rtp_t0[d] = p->ts_ns;
 		qf->rtp_ts0[d] = ts;
+		qf->rtp_hist[d] = calloc(RTP_HIST, sizeof(uint16_t)); /* once per stream */
 	}
 	int64_t transit = (p->ts_ns - qf->rtp_t0[d]) - (int64_t)(int32_t)(ts - qf->rtp_ts0[d]) * 125000;
 	if (qf->rtp_n[d]) {
@@ -163,6 +171,12 @@ static void rtp_packet(struct qos_flow *qf, int d, const struct packet *p)
 	qf->rtp_jitter_sum[d] += qf->rtp_jitter_ns[d];
 	qf->rtp_last_transit[d] = transit;
 	qf->rtp_transit_sum[d] += (double)transit;
+	if (qf->rtp_hist[d]) {
+		int64_t k = transit / RTP_HIST_NS + RTP_HIST_OFF;
+		k = k < 0 ? 0 : k >= RTP_HIST ? RTP_HIST - 1 : k;
+		if (qf->rtp_hist[d][k] < UINT16_MAX)
+			qf->rtp_hist[d][k]++;
+	}
 	qf->rtp_n[d]++;
 }
 
@@ -334,6 +348,30 @@ static void audit(struct qos *q, const struct flow *f, const struct qos_flow *qf
 		issue_add(q, QM_DIR_DIFF, f, qf, cls, d0, d1);
 }
 
+/* The 95th percentile of a stream's transit over its fastest bucket, in ms (robust to the odd
+ * late packet that makes the peak). */
+static double rtp_p95_ms(const uint16_t *h)
+{
+	if (!h)
+		return 0;
+	uint64_t n = 0;
+	int lo = -1;
+	for (int k = 0; k < RTP_HIST; k++) {
+		n += h[k];
+		if (h[k] && lo < 0)
+			lo = k;
+	}
+	if (!n)
+		return 0;
+	uint64_t want = (n * 95 + 99) / 100, c = 0;
+	for (int k = 0; k < RTP_HIST; k++) {
+		c += h[k];
+		if (c >= want)
+			return (double)(k - lo) * (double)RTP_HIST_NS / 1e6;
+	}
+	return 0;
+}
+
 void qos_flow_end(struct qos *q, struct flow *f)
 {
 	if (f->idx >= q->max_flows)
@@ -398,6 +436,9 @@ void qos_flow_end(struct qos *q, struct flow *f)
 				cs->rtp_delay_max_ms = lat;
 			if (peak > cs->rtp_delay_peak_ms)
 				cs->rtp_delay_peak_ms = peak;
+			double p95 = rtp_p95_ms(qf->rtp_hist[d]);
+			if (p95 > cs->rtp_delay_p95_ms)
+				cs->rtp_delay_p95_ms = p95;
 		}
 		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
 			/* RTP: the mean of the running RFC 3550 estimate over the stream (its last

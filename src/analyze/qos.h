@@ -64,6 +64,7 @@ struct qos_class_stats {
 	 * added on the path before the capture point, from the RTP timestamps) */
 	double rtp_delay_sum_ms, rtp_delay_max_ms;
 	double rtp_delay_peak_ms;     /* largest transit over the fastest, any stream */
+	double rtp_delay_p95_ms;      /* largest 95th percentile of it (2 ms resolution) */
 	uint64_t rtp_streams;
 	uint16_t ports[QOS_CLASS_PORTS]; /* server ports seen (the plan's port filters) */
 	uint8_t port_proto[QOS_CLASS_PORTS];

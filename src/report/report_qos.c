@@ -242,6 +242,7 @@ void report_qos_json(struct jsonw *w, const struct report *r)
 				     cs->rtp_delay_sum_ms / (double)cs->rtp_streams, 3);
 			jsonw_kfixed(w, "rtp_delay_max_ms", cs->rtp_delay_max_ms, 3);
 			jsonw_kfixed(w, "rtp_delay_peak_ms", cs->rtp_delay_peak_ms, 3);
+			jsonw_kfixed(w, "rtp_delay_p95_ms", cs->rtp_delay_p95_ms, 3);
 		}
 		jsonw_kfixed(w, "interval_s", width, 3);
 		jsonw_key(w, "mbps");
