@@ -88,5 +88,6 @@ int cmd_flowlogs(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_filter(int argc, char **argv); /* cmd_filter.c: own exit codes, see there */
 int cmd_mirror(int argc, char **argv);
+int cmd_qos(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "analyze/mirror_findings.h"
+#include "analyze/qos.h"
 #include "app/app.h"
 #include "analyze/services.h"
 #include "analyze/tcp_findings.h"
@@ -35,6 +36,7 @@ struct analyze {
 	struct jsonw flow_w;
 	/* --html FILE */
 	struct timeseries *ts;
+	struct qos *qos;          /* classes, marking audit, rate limits; NULL with --no-qos */
 };
 
 static void analyze_usage(FILE *f)
@@ -66,6 +68,9 @@ static void analyze_usage(FILE *f)
 	      "                         higher sequence numbers of its flow (a load balancer in\n"
 	      "                         front of the target reorders); off by default, so the\n"
 	      "                         flags equal Wireshark's\n"
+	      "      --class-map FILE   QoS classes from FILE before the defaults (docs/qos.md)\n"
+	      "      --no-qos           no traffic classes, DSCP audit or rate-limit diagnosis\n"
+	      "      --no-rate-limits   classes and DSCP audit, but no rate-limit diagnosis\n"
 	      "      --vxlan-port P  --geneve-port P   extra tunnel ports\n"
 	      "      --sessions FILE   AWS mirroring JSON + host map: name sessions and ENIs\n"
 	      "  -h, --help             this text\n"
@@ -88,6 +93,8 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 		icmp_seen_packet(&a->icmp, p);
 	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
 		app_packet(a->app, p, f, dir);
+	if (a->qos && f)
+		qos_packet(a->qos, p, f, dir);
 }
 
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
@@ -99,6 +106,8 @@ static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 		a->tcp_flags[__builtin_ctz(m)]++;
 	if (a->ts)
 		timeseries_tcp(a->ts, p, f, dir, ta);
+	if (a->qos)
+		qos_tcp(a->qos, p, f, dir, ta);
 	if (!a->packets)
 		return;
 	struct jsonw *w = &a->pkt_w;
@@ -134,6 +143,8 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 {
 	struct analyze *a = ctx;
 	app_flow_end(a->app, f);
+	if (a->qos)
+		qos_flow_end(a->qos, f);
 	a->flows_by_proto[f->proto == IPPROTO_NUM_TCP ? 0 : f->proto == IPPROTO_NUM_UDP ? 1 : 2]++;
 	struct tcp_health h, *hp = NULL;
 	if (fx && fx->tcp) {
@@ -166,7 +177,8 @@ static int write_html(FILE *fp, const char *path, const struct report *r,
 
 int cmd_analyze(int argc, char **argv)
 {
-	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR, O_REORDER, O_HTML, O_APPREC };
+	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR, O_REORDER, O_HTML, O_APPREC,
+	       O_CLASSMAP, O_NOQOS, O_NORL };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, 'j'},
 		{"output", required_argument, 0, 'o'},
@@ -177,6 +189,9 @@ int cmd_analyze(int argc, char **argv)
 		{"color", no_argument, 0, O_COLOR},
 		{"no-color", no_argument, 0, O_NOCOLOR},
 		{"reorder-window", required_argument, 0, O_REORDER},
+		{"class-map", required_argument, 0, O_CLASSMAP},
+		{"no-qos", no_argument, 0, O_NOQOS},
+		{"no-rate-limits", no_argument, 0, O_NORL},
 		{"help", no_argument, 0, 'h'},
 		CLI_TABLE_LONGOPTS,
 		CLI_DECODE_LONGOPTS,
@@ -188,7 +203,10 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze *a = calloc(1, sizeof(*a));
 	if (!a)
 		return EXIT_INTERNAL;
-	bool json = false;
+	bool json = false, no_qos = false;
+	struct qos_cfg qcfg;
+	tclass_map_default(&qcfg.map);
+	qcfg.rate_limits = true;
 	int color = -1;
 	const char *out_path = NULL, *flows_path = NULL, *html_path = NULL, *apprec_path = NULL;
 	FILE *html_fp = NULL;
@@ -221,6 +239,28 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case O_COLOR:
 			color = 1;
+			break;
+		case O_CLASSMAP: {
+			unsigned line;
+			int err = tclass_map_load(&qcfg.map, optarg, &line);
+			if (err == -EINVAL) {
+				fprintf(stderr, "vxscope analyze: %s line %u: not a class rule (CLASS "
+					"dscp N | CLASS port P[-Q] [tcp|udp] | CLASS rtp)\n", optarg, line);
+				goto usage;
+			}
+			if (err) {
+				fprintf(stderr, "vxscope analyze: cannot read %s: %s\n", optarg,
+					strerror(-err));
+				free(a);
+				return EXIT_INPUT;
+			}
+			break;
+		}
+		case O_NOQOS:
+			no_qos = true;
+			break;
+		case O_NORL:
+			qcfg.rate_limits = false;
 			break;
 		case O_NOCOLOR:
 			color = 0;
@@ -308,6 +348,13 @@ int cmd_analyze(int argc, char **argv)
 		jsonw_init(&a->app_w, &a->app_buf);
 		app_set_records(a->app, &a->app_w);
 	}
+	if (!no_qos && !a->packets) {
+		a->qos = qos_new(&qcfg, cfg.flows.max_flows < 16 ? 16 : cfg.flows.max_flows);
+		if (!a->qos) { /* out of memory: reported below */
+			app_analyzer_free(a->app);
+			a->app = NULL;
+		}
+	}
 	cfg.hooks.on_packet = on_packet;
 	cfg.hooks.on_tcp = on_tcp;
 	cfg.hooks.on_flow_end = on_flow_end;
@@ -331,6 +378,8 @@ int cmd_analyze(int argc, char **argv)
 	tcp_findings(a->services, &a->icmp, &findings);
 	mirror_findings(pipeline_sessions(pl), pipeline_stats(pl), pipeline_dedup(pl), &findings);
 	app_findings(a->app, &findings);
+	if (a->qos)
+		qos_findings(a->qos, &findings);
 	findings_sort(&findings);
 
 	const char *problems[INPUT_MAX_PROBLEMS];
@@ -345,6 +394,7 @@ int cmd_analyze(int argc, char **argv)
 		.services = a->services,
 		.app = a->app,
 		.findings = &findings,
+		.qos = a->qos,
 		.tcp_packets = a->tcp_packets,
 		.problems = problems,
 		.nproblems = in.nproblems,
@@ -401,6 +451,7 @@ int cmd_analyze(int argc, char **argv)
 	service_table_free(a->services);
 	app_analyzer_free(a->app);
 	timeseries_free(a->ts);
+	qos_free(a->qos);
 	free(a);
 	return rc;
 usage:

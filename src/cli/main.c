@@ -22,6 +22,8 @@ static void usage(FILE *f)
 	      "  decap FILE... -o OUT   the inner frames as pcap or pcapng, one interface per session\n"
 	      "  mirror --config F...   software AWS Traffic Mirroring source (VXLAN to targets)\n"
 	      "  filter check|explain   validate AWS mirror filters/sessions; explain a capture\n"
+	      "  qos plan [FILE...]     a Linux tc script (HTB, DSCP filters, MSS clamp) from the\n"
+	      "                         traffic classes and rate limits a capture shows\n"
 	      "  version                print the version\n"
 	      "\n"
 	      "'vxscope COMMAND --help' describes each command.  Exit status: 0 ok, 1 usage,\n"
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 		{"analyze", cmd_analyze},
 		{"filter", cmd_filter},
 		{"mirror", cmd_mirror},
+		{"qos", cmd_qos},
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i].name))

@@ -34,7 +34,15 @@ struct report {
 	uint64_t flows_by_proto[3];   /* tcp, udp, other */
 	const char *const *problems;  /* what could not be read */
 	unsigned nproblems;
+	const struct qos *qos;        /* classes and rate limits (report_qos.c); may be NULL */
 };
+
+struct qos;
+struct jsonw;
+/* The QOS sections: rate limits per TCP sender and traffic per class (report_qos.c). */
+void report_qos_text(struct strbuf *b, const struct report *r);
+void report_qos_json(struct jsonw *w, const struct report *r);
+void report_qos_html(struct strbuf *b, const struct report *r);
 
 void report_text(struct strbuf *b, const struct report *r, bool color);
 void report_json(struct strbuf *b, const struct report *r);

@@ -776,6 +776,7 @@ void report_html(struct strbuf *b, const struct report *r, const struct timeseri
 	html_chart_talkers(b, v, nv);
 	strbuf_adds(b, "</section>\n");
 	(void)strbuf_maybe_flush(b);
+	report_qos_html(b, r);
 	sessions_table(b, r->sessions);
 	services_table(b, v, nv);
 	flags_table(b, r);

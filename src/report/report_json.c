@@ -189,6 +189,7 @@ void report_json(struct strbuf *b, const struct report *r)
 		jsonw_key(&w, "application");
 		app_report_json(r->app, &w);
 	}
+	report_qos_json(&w, r);
 	jsonw_key(&w, "services");
 	jsonw_arr_begin(&w);
 	for (size_t i = 0; i < service_table_count(r->services); i++)

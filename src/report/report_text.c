@@ -185,6 +185,7 @@ void report_text(struct strbuf *b, const struct report *r, bool color)
 
 	if (r->app)
 		app_report_text(r->app, b);
+	report_qos_text(b, r);
 	heading(b, "TCP HEALTH (Wireshark's analysis flags, packets)", color);
 	strbuf_addf(b, "    %-28s %10llu\n", "tcp packets", (unsigned long long)r->tcp_packets);
 	for (int i = 0; i < TA_COUNT; i++)

@@ -1,0 +1,501 @@
+/* qos.c - traffic classes, marking audit and rate-limit diagnosis per flow (see qos.h).
+ * DSCP and ECN: RFC 2474, RFC 3168 (ECN field: 01/10 ECT, 11 CE); jitter: RFC 3550 6.4.1's
+ * running estimate J += (|D| - J) / 16, here over interarrival gaps. */
+#include "qos.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cursor.h"
+#include "decode/ipaddr.h"
+
+struct qos_flow {
+	uint64_t id;
+	enum tclass cls;
+	uint64_t dscp_mask[2];
+	uint64_t packets[2], bytes[2], ce, ect;
+	int64_t last_ns[2], last_gap[2];
+	double jitter_ns[2];
+	uint64_t gaps[2];
+	/* RTP (RFC 3550 section 6.4.1): transit = arrival - RTP timestamp, relative to the
+	 * first packet of each direction; 8 kHz payload types only */
+	bool rtp[2];
+	int64_t rtp_t0[2];
+	uint32_t rtp_ts0[2];
+	int64_t rtp_last_transit[2], rtp_min_transit[2], rtp_max_transit[2];
+	double rtp_transit_sum[2], rtp_jitter_ns[2], rtp_jitter_sum[2];
+	uint64_t rtp_n[2];
+	uint16_t *rtp_hist[2];      /* transit in RTP_HIST_NS buckets (allocated per stream) */
+	struct rl_dir rl[2];
+	int32_t mss[2];             /* MSS option of each side's SYN, -1 none */
+	uint32_t max_ip[2], max_seg[2];
+	uint64_t df[2];
+};
+
+#define RTP_HIST 1024
+#define RTP_HIST_NS 2000000LL /* 2 ms buckets: 2 s of range */
+#define RTP_HIST_OFF 128      /* bucket of the first packet's transit (earlier ones fit) */
+
+struct qos {
+	struct qos_cfg cfg;
+	uint32_t max_flows;
+	struct qos_flow **slot;
+	struct qos_class_stats cls[TC_COUNT];
+	bool started;
+	int64_t t0_ns, width_ns;
+	unsigned nbins;
+	struct qos_rl_result *res;
+	size_t nres;
+	uint64_t res_dropped;
+	struct qos_mark_issue *iss;
+	size_t niss;
+	uint64_t iss_flows[4];
+	struct mtu_table mtu;
+};
+
+struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
+{
+	struct qos *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->cfg = *cfg;
+	q->max_flows = max_flows;
+	q->slot = calloc(max_flows ? max_flows : 1, sizeof(*q->slot));
+	q->res = calloc(QOS_MAX_RESULTS, sizeof(*q->res));
+	q->iss = calloc(QOS_MAX_RESULTS, sizeof(*q->iss));
+	q->width_ns = RL_WIDTH_NS;
+	mtu_init(&q->mtu);
+	if (!q->slot || !q->res || !q->iss) {
+		qos_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+static void flow_free(struct qos_flow *qf)
+{
+	if (!qf)
+		return;
+	rl_dir_fini(&qf->rl[0]);
+	rl_dir_fini(&qf->rl[1]);
+	free(qf->rtp_hist[0]);
+	free(qf->rtp_hist[1]);
+	free(qf);
+}
+
+void qos_free(struct qos *q)
+{
+	if (!q)
+		return;
+	for (uint32_t i = 0; q->slot && i < q->max_flows; i++)
+		flow_free(q->slot[i]);
+	free(q->slot);
+	free(q->res);
+	free(q->iss);
+	free(q);
+}
+
+static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const struct packet *p)
+{
+	if (f->idx >= q->max_flows)
+		return NULL;
+	struct qos_flow *qf = q->slot[f->idx];
+	if (qf && qf->id == f->id)
+		return qf;
+	flow_free(qf);
+	q->slot[f->idx] = NULL;
+	qf = calloc(1, sizeof(*qf));
+	if (!qf)
+		return NULL;
+	qf->id = f->id;
+	qf->cls = tclass_of(&q->cfg.map, f->proto, f->sport, f->dport, p->tos >> 2);
+	rl_dir_init(&qf->rl[0]);
+	rl_dir_init(&qf->rl[1]);
+	qf->mss[0] = qf->mss[1] = -1;
+	q->slot[f->idx] = qf;
+	q->cls[qf->cls].flows++;
+	return qf;
+}
+
+static void series_merge(struct qos *q)
+{
+	unsigned n = (q->nbins + 1) / 2;
+	for (int c = 0; c < TC_COUNT; c++) {
+		uint64_t *b = q->cls[c].bins;
+		for (unsigned i = 0; i < n; i++)
+			b[i] = b[2 * i] + (2 * i + 1 < q->nbins ? b[2 * i + 1] : 0);
+		memset(&b[n], 0, (QOS_SERIES - n) * sizeof(b[0]));
+	}
+	q->nbins = n;
+	q->width_ns *= 2;
+}
+
+/* RTP header (RFC 3550 section 5.1): version 2, a payload type with an 8000 Hz clock
+ * (RFC 3551: PCMU 0, GSM 3, G723 4, DVI4 5, LPC 7, PCMA 8, G722 9, G728 15, G729 18, ...). */
+static bool rtp_ts(const struct packet *p, uint32_t *ts)
+{
+	if (!p->payload || p->payload_caplen < 12)
+		return false;
+	struct cursor c = cur_make(p->payload, p->payload_caplen);
+	uint8_t b0 = cur_u8(&c), b1 = cur_u8(&c);
+	(void)cur_be16(&c);
+	*ts = cur_be32(&c);
+	if (c.bad || (b0 >> 6) != 2)
+		return false;
+	unsigned pt = b1 & 0x7f;
+	return pt == 0 || pt == 3 || pt == 4 || pt == 5 || pt == 7 || pt == 8 || pt == 9 ||
+	       pt == 12 || pt == 13 || pt == 15 || pt == 18;
+}
+
+static void rtp_packet(struct qos_flow *qf, int d, const struct packet *p)
+{
+	uint32_t ts;
+	if (!rtp_ts(p, &ts))
+		return;
+	if (!qf->rtp_n[d]) {
+		qf->rtp[d] = true;
+		qf->rtp_t0[d] = p->ts_ns;
+		qf->rtp_ts0[d] = ts;
+		qf->rtp_hist[d] = calloc(RTP_HIST, sizeof(uint16_t)); /* once per stream */
+	}
+	int64_t transit = (p->ts_ns - qf->rtp_t0[d]) - (int64_t)(int32_t)(ts - qf->rtp_ts0[d]) * 125000;
+	if (qf->rtp_n[d]) {
+		int64_t dd = transit - qf->rtp_last_transit[d];
+		qf->rtp_jitter_ns[d] += ((double)(dd < 0 ? -dd : dd) - qf->rtp_jitter_ns[d]) / 16;
+	}
+	if (!qf->rtp_n[d] || transit < qf->rtp_min_transit[d])
+		qf->rtp_min_transit[d] = transit;
+	if (!qf->rtp_n[d] || transit > qf->rtp_max_transit[d])
+		qf->rtp_max_transit[d] = transit;
+	qf->rtp_jitter_sum[d] += qf->rtp_jitter_ns[d];
+	qf->rtp_last_transit[d] = transit;
+	qf->rtp_transit_sum[d] += (double)transit;
+	if (qf->rtp_hist[d]) {
+		int64_t k = transit / RTP_HIST_NS + RTP_HIST_OFF;
+		k = k < 0 ? 0 : k >= RTP_HIST ? RTP_HIST - 1 : k;
+		if (qf->rtp_hist[d][k] < UINT16_MAX)
+			qf->rtp_hist[d][k]++;
+	}
+	qf->rtp_n[d]++;
+}
+
+static unsigned size_bucket(uint32_t len)
+{
+	return len < 128 ? 0 : len < 256 ? 1 : len < 512 ? 2 : len < 1024 ? 3 : len < 1400 ? 4 : 5;
+}
+
+void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
+{
+	if (!f || !p->has_ip)
+		return;
+	if (p->is_fragment || p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
+		mtu_packet(&q->mtu, p);
+	struct qos_flow *qf = flow_get(q, f, p);
+	if (!qf)
+		return;
+	int d = dir & 1;
+	unsigned dscp = p->tos >> 2, ecn = p->tos & 3;
+	struct qos_class_stats *cs = &q->cls[qf->cls];
+	qf->dscp_mask[d] |= 1ull << dscp;
+	if (p->ip_len > qf->max_ip[d])
+		qf->max_ip[d] = p->ip_len;
+	if (p->df)
+		qf->df[d]++;
+	if (p->proto == IPPROTO_NUM_TCP && p->has_l4) {
+		if ((p->tcp_flags & TCP_SYN) && p->mss >= 0)
+			qf->mss[d] = p->mss;
+		if (p->payload_len > qf->max_seg[d])
+			qf->max_seg[d] = p->payload_len;
+	}
+	qf->packets[d]++;
+	qf->bytes[d] += p->ip_len;
+	cs->packets++;
+	cs->bytes += p->ip_len;
+	cs->size_hist[size_bucket(p->ip_len)]++;
+	if (p->ip_len > cs->max_ip_len)
+		cs->max_ip_len = p->ip_len;
+	cs->dscp_mask |= 1ull << dscp;
+	if (ecn == 3) {
+		qf->ce++;
+		cs->ce++;
+	} else if (ecn) {
+		qf->ect++;
+		cs->ect++;
+	}
+	if (p->proto == IPPROTO_NUM_UDP) {
+		if (qf->last_ns[d] && p->ts_ns >= qf->last_ns[d]) {
+			int64_t gap = p->ts_ns - qf->last_ns[d];
+			if (qf->gaps[d]) {
+				double dd = (double)(gap > qf->last_gap[d] ? gap - qf->last_gap[d]
+									   : qf->last_gap[d] - gap);
+				qf->jitter_ns[d] += (dd - qf->jitter_ns[d]) / 16;
+			}
+			qf->last_gap[d] = gap;
+			qf->gaps[d]++;
+		}
+		qf->last_ns[d] = p->ts_ns;
+		rtp_packet(qf, d, p);
+	}
+	/* class throughput over time */
+	if (!q->started) {
+		q->started = true;
+		q->t0_ns = p->ts_ns;
+	}
+	int64_t t = p->ts_ns < q->t0_ns ? 0 : p->ts_ns - q->t0_ns;
+	while (t / q->width_ns >= QOS_SERIES)
+		series_merge(q);
+	unsigned k = (unsigned)(t / q->width_ns);
+	if (k + 1 > q->nbins)
+		q->nbins = k + 1;
+	cs->bins[k] += p->ip_len;
+}
+
+void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
+	     const struct tcp_pkt_analysis *ta)
+{
+	if (!q->cfg.rate_limits || !f)
+		return;
+	struct qos_flow *qf = flow_get(q, f, p);
+	if (qf)
+		rl_tcp(qf->rl, p, dir, ta);
+}
+
+static void result_add(struct qos *q, const struct flow *f, struct qos_flow *qf, int d,
+		       const struct rl_diag *dg)
+{
+	if (q->nres == QOS_MAX_RESULTS) {
+		q->res_dropped++;
+		return;
+	}
+	const struct rl_dir *r = &qf->rl[d];
+	struct qos_rl_result *o = &q->res[q->nres++];
+	memset(o, 0, sizeof(*o));
+	o->flow_id = f->id;
+	o->sess_kind = f->session.kind;
+	o->sess_has_id = f->session.has_id;
+	o->sess_id = f->session.id;
+	o->sess_src = f->session.src;
+	o->src = d ? f->dst : f->src;
+	o->dst = d ? f->src : f->dst;
+	o->sport = d ? f->dport : f->sport;
+	o->dport = d ? f->sport : f->dport;
+	o->from_server = d == 1;
+	double secs = (double)(r->last_ns - r->first_ns) / 1e9;
+	o->cls = tclass_refine(qf->cls, f->proto, r->payload, secs);
+	o->diag = *dg;
+	o->bytes = r->payload;
+	o->segs = r->segs;
+	o->rtx_segs = r->rtx_segs;
+	o->zero_win = r->zero_win;
+	o->win_full = r->win_full;
+	o->first_ns = r->first_ns;
+	o->last_ns = r->last_ns;
+	memcpy(o->frames, r->frames, sizeof(o->frames));
+	o->nframes = r->nframes;
+	if (r->s && dg->width_s > 0) {
+		for (uint32_t i = 0; i < r->s->nbins && o->nseries < QOS_SERIES; i++)
+			o->series_mbps[o->nseries++] = (float)((double)r->s->bin[i].acked * 8 *
+							       dg->ip_factor / dg->width_s / 1e6);
+	}
+}
+
+static void issue_add(struct qos *q, int kind, const struct flow *f, const struct qos_flow *qf,
+		      enum tclass cls, int d0, int d1)
+{
+	q->iss_flows[kind]++;
+	if (q->niss == QOS_MAX_RESULTS)
+		return;
+	struct qos_mark_issue *m = &q->iss[q->niss++];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->flow_id = f->id;
+	m->first_frame = f->first_frame;
+	m->src = f->src;
+	m->dst = f->dst;
+	m->sport = f->sport;
+	m->dport = f->dport;
+	m->proto = f->proto;
+	m->cls = cls;
+	m->dscp[0] = d0;
+	m->dscp[1] = d1;
+	m->packets = qf->packets[0] + qf->packets[1];
+	m->ce = qf->ce;
+}
+
+/* The only DSCP a direction carried, -1 for none or several. */
+static int single_dscp(uint64_t mask)
+{
+	return mask && !(mask & (mask - 1)) ? __builtin_ctzll(mask) : -1;
+}
+
+#define AUDIT_MIN_PACKETS 10 /* a flow must carry this many packets to be audited */
+
+static void audit(struct qos *q, const struct flow *f, const struct qos_flow *qf, enum tclass cls)
+{
+	uint64_t all = qf->dscp_mask[0] | qf->dscp_mask[1];
+	int d0 = single_dscp(qf->dscp_mask[0]), d1 = single_dscp(qf->dscp_mask[1]);
+	if (qf->ce)
+		issue_add(q, QM_CE, f, qf, cls, d0, d1);
+	if (qf->packets[0] + qf->packets[1] < AUDIT_MIN_PACKETS)
+		return;
+	if (tclass_delay_sensitive(cls) && all == 1)
+		issue_add(q, QM_UNMARKED, f, qf, cls, 0, 0);
+	else if (cls == TC_BULK && (all >> 32))
+		issue_add(q, QM_BULK_HIGH, f, qf, cls, d0, d1);
+	if (qf->packets[0] >= AUDIT_MIN_PACKETS / 2 && qf->packets[1] >= AUDIT_MIN_PACKETS / 2 &&
+	    d0 >= 0 && d1 >= 0 && d0 != d1 && (tclass_delay_sensitive(cls) || cls == TC_DATABASE))
+		issue_add(q, QM_DIR_DIFF, f, qf, cls, d0, d1);
+}
+
+/* The 95th percentile of a stream's transit over its fastest bucket, in ms (robust to the odd
+ * late packet that makes the peak). */
+static double rtp_p95_ms(const uint16_t *h)
+{
+	if (!h)
+		return 0;
+	uint64_t n = 0;
+	int lo = -1;
+	for (int k = 0; k < RTP_HIST; k++) {
+		n += h[k];
+		if (h[k] && lo < 0)
+			lo = k;
+	}
+	if (!n)
+		return 0;
+	uint64_t want = (n * 95 + 99) / 100, c = 0;
+	for (int k = 0; k < RTP_HIST; k++) {
+		c += h[k];
+		if (c >= want)
+			return (double)(k - lo) * (double)RTP_HIST_NS / 1e6;
+	}
+	return 0;
+}
+
+void qos_flow_end(struct qos *q, struct flow *f)
+{
+	if (f->idx >= q->max_flows)
+		return;
+	struct qos_flow *qf = q->slot[f->idx];
+	if (!qf || qf->id != f->id)
+		return;
+	q->slot[f->idx] = NULL;
+	struct qos_class_stats *cs = &q->cls[qf->cls];
+	enum tclass refined = tclass_refine(qf->cls, f->proto, qf->bytes[0] + qf->bytes[1],
+					    (double)(f->dir[0].last_ns > f->dir[1].last_ns
+							     ? f->dir[0].last_ns
+							     : f->dir[1].last_ns) / 1e9 -
+						    (double)f->dir[0].first_ns / 1e9);
+	audit(q, f, qf, refined);
+	for (int d = 0; d < 2; d++) {
+		if (!qf->packets[d])
+			continue;
+		struct mtu_path *m = mtu_path_get(&q->mtu, d ? &f->dst : &f->src,
+						  d ? &f->src : &f->dst);
+		if (!m)
+			continue;
+		m->flows++;
+		m->packets += qf->packets[d];
+		m->df_packets += qf->df[d];
+		if (qf->max_ip[d] > m->max_ip_len)
+			m->max_ip_len = qf->max_ip[d];
+		if (qf->max_seg[d] > m->max_segment)
+			m->max_segment = qf->max_seg[d];
+		if (qf->mss[d] >= 0)
+			m->mss_sender = qf->mss[d];
+		if (qf->mss[!d] >= 0)
+			m->mss_receiver = qf->mss[!d];
+	}
+	if (f->proto == IPPROTO_NUM_TCP || f->proto == IPPROTO_NUM_UDP) {
+		bool have = false;
+		for (unsigned i = 0; i < cs->nports; i++)
+			have |= cs->ports[i] == f->dport && cs->port_proto[i] == f->proto;
+		if (!have && cs->nports < QOS_CLASS_PORTS) {
+			cs->ports[cs->nports] = f->dport;
+			cs->port_proto[cs->nports++] = f->proto;
+		}
+	}
+	double rtt_min = -1;
+	for (int d = 0; d < 2; d++) {
+		struct rl_dir *r = &qf->rl[d];
+		cs->tcp_segs += r->segs;
+		cs->tcp_rtx += r->rtx_segs;
+		if (r->half_min_ns[0] >= 0 || r->half_min_ns[1] >= 0) {
+			double m = (double)((r->half_min_ns[0] > 0 ? r->half_min_ns[0] : 0) +
+					    (r->half_min_ns[1] > 0 ? r->half_min_ns[1] : 0)) / 1e6;
+			if (rtt_min < 0 || m < rtt_min)
+				rtt_min = m;
+		}
+		if (qf->rtp_n[d] >= 16) {
+			double lat = (qf->rtp_transit_sum[d] / (double)qf->rtp_n[d] -
+				      (double)qf->rtp_min_transit[d]) / 1e6;
+			double peak = (double)(qf->rtp_max_transit[d] - qf->rtp_min_transit[d]) / 1e6;
+			cs->rtp_streams++;
+			cs->rtp_delay_sum_ms += lat;
+			if (lat > cs->rtp_delay_max_ms)
+				cs->rtp_delay_max_ms = lat;
+			if (peak > cs->rtp_delay_peak_ms)
+				cs->rtp_delay_peak_ms = peak;
+			double p95 = rtp_p95_ms(qf->rtp_hist[d]);
+			if (p95 > cs->rtp_delay_p95_ms)
+				cs->rtp_delay_p95_ms = p95;
+		}
+		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
+			/* RTP: the mean of the running RFC 3550 estimate over the stream (its last
+			 * value only tells the end of the call) */
+			double j = (qf->rtp_n[d] >= 16 ? qf->rtp_jitter_sum[d] / (double)qf->rtp_n[d]
+						       : qf->jitter_ns[d]) / 1e6;
+			cs->jitter_sum_ms += j;
+			cs->jitter_flows++;
+			if (j > cs->jitter_max_ms)
+				cs->jitter_max_ms = j;
+		}
+		if (!r->s)
+			continue;
+		struct rl_diag dg;
+		rl_diagnose(r, &dg);
+		if (dg.loaded_rtt_ms > cs->rtt_max_ms)
+			cs->rtt_max_ms = dg.loaded_rtt_ms;
+		if (dg.bins >= RL_MIN_BINS || dg.verdict != RL_NONE)
+			result_add(q, f, qf, d, &dg);
+	}
+	if (rtt_min >= 0) {
+		cs->rtt_sum_ms += rtt_min;
+		cs->rtt_flows++;
+	}
+	flow_free(qf);
+}
+
+const struct qos_rl_result *qos_results(const struct qos *q, size_t *n)
+{
+	*n = q->nres;
+	return q->res;
+}
+
+uint64_t qos_results_dropped(const struct qos *q)
+{
+	return q->res_dropped;
+}
+
+const struct qos_class_stats *qos_class(const struct qos *q, enum tclass c)
+{
+	return &q->cls[(unsigned)c < TC_COUNT ? c : TC_OTHER];
+}
+
+void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_ns)
+{
+	*width_s = (double)q->width_ns / 1e9;
+	*n = q->nbins;
+	*t0_ns = q->t0_ns;
+}
+
+const struct mtu_table *qos_mtu(const struct qos *q)
+{
+	return &q->mtu;
+}
+
+const struct qos_mark_issue *qos_mark_issues(const struct qos *q, size_t *n)
+{
+	*n = q->niss;
+	return q->iss;
+}

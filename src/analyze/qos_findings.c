@@ -1,0 +1,320 @@
+/* qos_findings.c - rate limits and the DSCP/ECN marking audit as ranked findings (qos.h,
+ * thresholds in rate_limit.h and docs/qos.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/qos.h"
+#include "decode/ipaddr.h"
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct qos_rl_result *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->flow_id < y->flow_id ? -1 : x->flow_id > y->flow_id;
+}
+
+static void endpoint(const struct ip_addr *a, uint16_t port, char *buf, size_t len)
+{
+	char s[IPADDR_STRLEN];
+	ipaddr_format(a, s, sizeof(s));
+	snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
+static void session_suffix(const struct qos_rl_result *r, char *buf, size_t len)
+{
+	char o[IPADDR_STRLEN];
+	if (r->sess_kind == TUN_NONE) {
+		buf[0] = 0;
+		return;
+	}
+	ipaddr_format(&r->sess_src, o, sizeof(o));
+	if (r->sess_has_id)
+		snprintf(buf, len, " in session vni %u from %s", r->sess_id, o);
+	else
+		snprintf(buf, len, " in tunnel from %s", o);
+}
+
+static void flow_filter(const struct ip_addr *s, uint16_t sp, const struct ip_addr *d, uint16_t dp,
+			const char *l4, const char *extra, char *buf, size_t len)
+{
+	char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
+	const char *ip = s->family == 6 ? "ipv6" : "ip";
+	snprintf(buf, len, "%s.src == %s && %s.srcport == %u && %s.dst == %s && %s.dstport == %u%s%s",
+		 ip, ipaddr_format(s, a, sizeof(a)), l4, sp, ip, ipaddr_format(d, b, sizeof(b)), l4,
+		 dp, extra ? " && " : "", extra ? extra : "");
+}
+
+static void rl_finding(const struct qos_rl_result *r, unsigned same, struct finding_list *out)
+{
+	const struct rl_diag *g = &r->diag;
+	enum rl_verdict v = g->verdict;
+	if (v != RL_POLICER && v != RL_SHAPER && v != RL_CONGESTION && v != RL_RECEIVER)
+		return;
+	bool limit = v == RL_POLICER || v == RL_SHAPER;
+	bool critical = r->cls == TC_DATABASE || r->cls == TC_VOICE;
+	enum severity sev = limit ? (critical ? SEV_CRITICAL : SEV_HIGH)
+				  : v == RL_CONGESTION ? SEV_MEDIUM : SEV_LOW;
+	char kind[48];
+	snprintf(kind, sizeof(kind), "qos.%s", v == RL_RECEIVER ? "receiver_limited" : rl_verdict_name(v));
+	struct finding *f = finding_new(out, sev, "qos", kind, (double)r->bytes / 1e6);
+	if (!f)
+		return;
+	char s[64], d[64], sess[96];
+	endpoint(&r->src, r->sport, s, sizeof(s));
+	endpoint(&r->dst, r->dport, d, sizeof(d));
+	session_suffix(r, sess, sizeof(sess));
+	double mbps = g->rate_bps / 1e6;
+	const char *what = v == RL_POLICER ? "a policer (drops above the rate)"
+			   : "a shaper (queues above the rate)";
+	if (limit && r->cls == TC_DATABASE)
+		snprintf(f->title, sizeof(f->title),
+			 "Critical database %straffic %s -> %s is throttled by a rate limit of ~%.1f "
+			 "Mbit/s (%s), causing high application latency",
+			 r->bytes >= 1000000 ? "replication " : "", s, d, mbps,
+			 v == RL_POLICER ? "policer" : "shaper");
+	else if (limit)
+		snprintf(f->title, sizeof(f->title),
+			 "%s traffic %s -> %s is held to ~%.1f Mbit/s by %s", tclass_name(r->cls), s, d,
+			 mbps, what);
+	else if (v == RL_CONGESTION)
+		snprintf(f->title, sizeof(f->title),
+			 "%s -> %s is limited by congestion or random loss (%.2f%% resent, no fixed "
+			 "rate ceiling)", s, d, g->loss * 100);
+	else
+		snprintf(f->title, sizeof(f->title),
+			 "%s -> %s is limited by its receiver (zero window / window full in %u of %u "
+			 "intervals)", s, d, g->rwnd_bins, g->bins);
+	f->title[0] = (char)(f->title[0] >= 'a' && f->title[0] <= 'z' ? f->title[0] - 32 : f->title[0]);
+	snprintf(f->where, sizeof(f->where), "flow %llu: %s -> %s (%s)%s%s",
+		 (unsigned long long)r->flow_id, s, d, tclass_name(r->cls), sess,
+		 same > 1 ? " and more flows with the same verdict" : "");
+	if (limit)
+		finding_fact(f, "estimated rate (IP layer)", mbps, "Mbit/s");
+	finding_fact(f, "mean delivered rate", g->mean_bps / 1e6, "Mbit/s");
+	finding_fact(f, "intervals on the plateau", g->plateau_frac * 100, "%");
+	finding_fact(f, "resent segments", (double)r->rtx_segs, "");
+	finding_fact(f, "loss (resent/sent)", g->loss * 100, "%");
+	if (g->base_rtt_ms >= 0) {
+		finding_fact(f, "base RTT (min)", g->base_rtt_ms, "ms");
+		finding_fact(f, "RTT under load (median)", g->loaded_rtt_ms, "ms");
+		finding_fact(f, "added queueing delay", g->added_ms > 0 ? g->added_ms : 0, "ms");
+	}
+	if (v == RL_POLICER)
+		finding_fact(f, "burst above rate (max per interval)", g->burst_bytes, "bytes");
+	else if (v == RL_RECEIVER)
+		finding_fact(f, "zero windows", (double)r->zero_win, "");
+	else
+		finding_fact(f, "intervals with loss", g->loss_bins, "");
+	for (unsigned i = 0; i < r->nframes; i++)
+		finding_frame(f, r->frames[i]);
+	char extra[96];
+	if (v == RL_SHAPER)
+		snprintf(extra, sizeof(extra), "tcp.len > 0");
+	else if (v == RL_RECEIVER)
+		snprintf(extra, sizeof(extra), "(tcp.analysis.zero_window || tcp.analysis.window_full)");
+	else
+		snprintf(extra, sizeof(extra), "tcp.analysis.retransmission");
+	flow_filter(&r->src, r->sport, &r->dst, r->dport, "tcp", extra, f->display_filter,
+			    sizeof(f->display_filter));
+	f->first_ns = r->first_ns;
+	f->last_ns = r->last_ns;
+	f->flows = same ? same : 1;
+	switch (v) {
+	case RL_POLICER:
+		snprintf(f->cause, sizeof(f->cause),
+			 "the delivered rate sits at a flat ceiling (%.0f%% of %.1f s intervals within "
+			 "+-15%% of %.1f Mbit/s) with loss bursts (%.2f%% resent) and no queueing delay "
+			 "(+%.1f ms): a token-bucket policer drops what exceeds the rate",
+			 g->plateau_frac * 100, g->width_s, mbps, g->loss * 100,
+			 g->added_ms > 0 ? g->added_ms : 0);
+		snprintf(f->action, sizeof(f->action),
+			 "find the policer (security group / instance / ENI allowance, a firewall or "
+			 "router policy, a cloud bandwidth limit) and raise its rate, or shape this "
+			 "traffic below the rate at the sender so TCP is not punished by drops");
+		break;
+	case RL_SHAPER:
+		snprintf(f->cause, sizeof(f->cause),
+			 "the delivered rate sits at a flat ceiling of %.1f Mbit/s while the RTT rises "
+			 "from %.1f ms to %.1f ms with little loss (%.2f%%): a shaper or a full link "
+			 "queues what exceeds the rate (about %.0f KB queued)",
+			 mbps, g->base_rtt_ms, g->loaded_rtt_ms, g->loss * 100,
+			 g->added_ms / 1e3 * g->rate_bps / 8 / 1e3);
+		snprintf(f->action, sizeof(f->action),
+			 "raise the shaper's rate or give this class its own queue with priority "
+			 "(vxscope qos plan); shrink the shaper's buffer (latency) so delay-sensitive "
+			 "traffic is not stuck behind it");
+		break;
+	case RL_CONGESTION:
+		snprintf(f->cause, sizeof(f->cause),
+			 "segments are lost (%.2f%%) or the RTT grows (+%.1f ms) while the rate varies "
+			 "without a fixed ceiling: congestion or random loss on the path, not a rate "
+			 "limit", g->loss * 100, g->added_ms > 0 ? g->added_ms : 0);
+		snprintf(f->action, sizeof(f->action),
+			 "look for a congested or faulty link (interface errors, drops); a rate limit "
+			 "would show a flat ceiling");
+		break;
+	default:
+		snprintf(f->cause, sizeof(f->cause),
+			 "the receiver's window, not the network, holds the sender back: its "
+			 "application does not read fast enough");
+		snprintf(f->action, sizeof(f->action),
+			 "look at the receiving application (CPU, blocking reads, receive buffer)");
+		break;
+	}
+	f->confidence = g->busy_bins >= 3 * RL_MIN_BINS ? CONF_HIGH : CONF_MEDIUM;
+	snprintf(f->raise_confidence, sizeof(f->raise_confidence),
+		 "a longer transfer, or a capture next to the sender (it sees both the drops and "
+		 "the RTT rise)");
+}
+
+static const char *issue_kind(int k)
+{
+	static const char *const n[] = {"qos.unmarked_delay_sensitive", "qos.bulk_marked_high",
+					"qos.dscp_direction_mismatch", "qos.ecn_ce"};
+	return n[k];
+}
+
+static void mark_findings(struct qos *q, struct finding_list *out)
+{
+	size_t n;
+	const struct qos_mark_issue *v = qos_mark_issues(q, &n);
+	for (int k = 0; k < 4; k++) {
+		const struct qos_mark_issue *m = NULL;
+		uint64_t flows = 0, pk = 0, ce = 0;
+		for (size_t i = 0; i < n; i++) {
+			if ((int)v[i].kind != k)
+				continue;
+			if (!m)
+				m = &v[i];
+			flows++;
+			pk += v[i].packets;
+			ce += v[i].ce;
+		}
+		if (!m)
+			continue;
+		enum severity sev = k == QM_UNMARKED ? SEV_MEDIUM : SEV_LOW;
+		struct finding *f = finding_new(out, sev, "qos", issue_kind(k), (double)pk);
+		if (!f)
+			return;
+		char s[64], d[64], a[16], b[16], want[16];
+		endpoint(&m->src, m->sport, s, sizeof(s));
+		endpoint(&m->dst, m->dport, d, sizeof(d));
+		const char *l4 = m->proto == IPPROTO_NUM_UDP ? "udp" : "tcp";
+		dscp_name(tclass_dscp(m->cls), want, sizeof(want));
+		snprintf(f->where, sizeof(f->where), "first: flow %llu %s <-> %s/%s (%s)",
+			 (unsigned long long)m->flow_id, s, d, l4, tclass_name(m->cls));
+		finding_fact(f, "flows", (double)flows, "");
+		finding_fact(f, "packets", (double)pk, "");
+		finding_frame(f, m->first_frame);
+		f->flows = flows;
+		char ip[8], ports[64];
+		snprintf(ip, sizeof(ip), "%s", m->src.family == 6 ? "ipv6" : "ip");
+		const char *l4n = m->proto == IPPROTO_NUM_UDP ? "udp" : "tcp";
+		if (m->sport == m->dport)
+			snprintf(ports, sizeof(ports), "%s.port == %u", l4n, m->sport);
+		else
+			snprintf(ports, sizeof(ports), "%s.port == %u && %s.port == %u", l4n, m->sport,
+				 l4n, m->dport);
+		switch (k) {
+		case QM_UNMARKED:
+			snprintf(f->title, sizeof(f->title),
+				 "%llu delay-sensitive flows (%s, ...) are sent unmarked (DSCP 0, best "
+				 "effort)", (unsigned long long)flows, tclass_name(m->cls));
+			snprintf(f->display_filter, sizeof(f->display_filter),
+				 "%s.dsfield.dscp == 0 && %s", ip, ports);
+			snprintf(f->cause, sizeof(f->cause),
+				 "the application or the host does not set DSCP, or a hop re-marks it "
+				 "to 0: every queue on the path treats this traffic like bulk data");
+			snprintf(f->action, sizeof(f->action),
+				 "mark %s traffic %s (DSCP %d) at the source, or with a netfilter DSCP "
+				 "rule on the first hop, and trust it on the path",
+				 tclass_name(m->cls), want, tclass_dscp(m->cls));
+			break;
+		case QM_BULK_HIGH:
+			snprintf(f->title, sizeof(f->title),
+				 "%llu bulk transfers are marked high priority (DSCP %s)",
+				 (unsigned long long)flows,
+				 dscp_name(m->dscp[0] >= 0 ? m->dscp[0] : m->dscp[1], a, sizeof(a)));
+			snprintf(f->display_filter, sizeof(f->display_filter),
+				 "%s.dsfield.dscp >= 32 && %s", ip, ports);
+			snprintf(f->cause, sizeof(f->cause),
+				 "long, large, throughput-bound transfers carry a priority marking: in "
+				 "a priority queue they starve voice and interactive traffic");
+			snprintf(f->action, sizeof(f->action),
+				 "re-mark bulk traffic CS1 (DSCP 8, lower effort) or 0 at the source or "
+				 "the first hop");
+			break;
+		case QM_DIR_DIFF:
+			snprintf(f->title, sizeof(f->title),
+				 "%llu %s flows are marked differently in their two directions (%s one "
+				 "way, %s back)", (unsigned long long)flows, tclass_name(m->cls),
+				 dscp_name(m->dscp[0], a, sizeof(a)), dscp_name(m->dscp[1], b, sizeof(b)));
+			snprintf(f->display_filter, sizeof(f->display_filter),
+				 "%s", ports);
+			snprintf(f->cause, sizeof(f->cause),
+				 "one end (or a hop on one path) marks the traffic and the other does "
+				 "not: only one direction gets the priority, and a round trip is as "
+				 "slow as its worse half");
+			snprintf(f->action, sizeof(f->action),
+				 "mark both ends the same (%s for %s), or re-mark at the edge in both "
+				 "directions", want, tclass_name(m->cls));
+			break;
+		default:
+			snprintf(f->title, sizeof(f->title),
+				 "%llu packets in %llu flows carry ECN congestion-experienced (CE) marks",
+				 (unsigned long long)ce, (unsigned long long)flows);
+			f->facts[1].value = (double)ce;
+			snprintf(f->facts[1].name, sizeof(f->facts[1].name), "CE-marked packets");
+			snprintf(f->display_filter, sizeof(f->display_filter),
+				 "%s.dsfield.ecn == 3", ip);
+			snprintf(f->cause, sizeof(f->cause),
+				 "a queue on the path (an AQM such as fq_codel, RED or L4S) is "
+				 "building up and marks instead of dropping: congestion, signalled "
+				 "without loss");
+			snprintf(f->action, sizeof(f->action),
+				 "find the congested hop; the senders slow down on CE, so this costs "
+				 "throughput, not packets");
+			break;
+		}
+		f->confidence = k == QM_DIR_DIFF ? CONF_MEDIUM : CONF_HIGH;
+		snprintf(f->raise_confidence, sizeof(f->raise_confidence),
+			 "mirror at the sender too: a marking that changes on the way is re-marked "
+			 "by a hop");
+	}
+}
+
+void qos_findings(struct qos *q, struct finding_list *out)
+{
+	size_t n;
+	struct qos_rl_result *v = (struct qos_rl_result *)qos_results(q, &n);
+	qsort(v, n, sizeof(*v), by_bytes);
+	/* one finding per (receiver/server endpoint, verdict): the biggest flow speaks for the
+	 * others */
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		unsigned same = 1;
+		for (size_t j = 0; j < n; j++) {
+			if (j == i || v[j].diag.verdict != v[i].diag.verdict ||
+			    v[j].from_server != v[i].from_server)
+				continue;
+			/* the server end: the sender for downloads, the receiver for uploads */
+			const struct ip_addr *a = v[i].from_server ? &v[i].src : &v[i].dst;
+			const struct ip_addr *b = v[j].from_server ? &v[j].src : &v[j].dst;
+			uint16_t pa = v[i].from_server ? v[i].sport : v[i].dport;
+			uint16_t pb = v[j].from_server ? v[j].sport : v[j].dport;
+			if (!ipaddr_eq(a, b) || pa != pb)
+				continue;
+			if (j < i) {
+				seen = true;
+				break;
+			}
+			same++;
+		}
+		if (!seen)
+			rl_finding(&v[i], same, out);
+	}
+	mark_findings(q, out);
+	mtu_findings(qos_mtu(q), out);
+}

@@ -1,0 +1,212 @@
+/* test_qos.c - traffic classes, the class-map file, and the rate-limit verdicts on synthetic
+ * TCP senders whose limit is known (a flat ceiling with a growing queue, with periodic drops,
+ * a receiver that closes its window, a sender with idle gaps). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <errno.h>
+
+#include <cmocka.h>
+
+#include "analyze/rate_limit.h"
+#include "analyze/traffic_class.h"
+
+static void test_default_map(void **state)
+{
+	(void)state;
+	struct tclass_map m;
+	tclass_map_default(&m);
+	static const struct {
+		uint8_t proto;
+		uint16_t sport, dport;
+		int dscp;
+		enum tclass want;
+	} cases[] = {
+		{17, 40000, 40000, 46, TC_VOICE},  {17, 5060, 5060, 0, TC_VOICE},
+		{17, 40000, 40002, 0, TC_VOICE},   {17, 40001, 40002, 0, TC_OTHER},
+		{6, 51000, 5432, 0, TC_DATABASE},  {6, 3306, 51000, 0, TC_DATABASE},
+		{6, 51000, 6379, 0, TC_DATABASE},  {6, 51000, 27017, 0, TC_DATABASE},
+		{6, 51000, 443, 0, TC_WEB},        {6, 51000, 22, 0, TC_INTERACTIVE},
+		{6, 51000, 9999, 34, TC_VIDEO},    {6, 51000, 873, 0, TC_BULK},
+		{6, 51000, 9999, 0, TC_OTHER},     {17, 53, 51000, 0, TC_OTHER},
+		{6, 51000, 5432, 46, TC_VOICE}, /* the marking comes first */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum tclass c = tclass_of(&m, cases[i].proto, cases[i].sport, cases[i].dport,
+					  cases[i].dscp);
+		if (c != cases[i].want)
+			fail_msg("case %zu: %s, want %s", i, tclass_name(c), tclass_name(cases[i].want));
+	}
+	assert_int_equal(tclass_refine(TC_OTHER, 6, 20000000, 10), TC_BULK);
+	assert_int_equal(tclass_refine(TC_OTHER, 6, 20000000, 1), TC_OTHER);
+	assert_int_equal(tclass_refine(TC_DATABASE, 6, 20000000, 10), TC_DATABASE);
+	char b[16];
+	assert_string_equal(dscp_name(46, b, sizeof(b)), "EF");
+	assert_string_equal(dscp_name(34, b, sizeof(b)), "AF41");
+	assert_string_equal(dscp_name(8, b, sizeof(b)), "CS1");
+	assert_string_equal(dscp_name(0, b, sizeof(b)), "BE");
+	assert_string_equal(dscp_name(5, b, sizeof(b)), "5");
+}
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/test_qos.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_map_file(void **state)
+{
+	(void)state;
+	struct tclass_map m;
+	unsigned line;
+	char *p = write_tmp("# ours\ndatabase port 9000-9010 tcp\nvoice dscp 40\n\nbulk rtp\n");
+	assert_int_equal(tclass_map_load(&m, p, &line), 0);
+	assert_int_equal(tclass_of(&m, 6, 51000, 9005, 0), TC_DATABASE);
+	assert_int_equal(tclass_of(&m, 17, 51000, 9005, 0), TC_OTHER);
+	assert_int_equal(tclass_of(&m, 6, 51000, 80, 40), TC_VOICE);
+	assert_int_equal(tclass_of(&m, 17, 40000, 40000, 0), TC_BULK); /* before the default */
+	assert_int_equal(tclass_of(&m, 6, 51000, 443, 0), TC_WEB);      /* defaults follow */
+	unlink(p);
+	free(p);
+	static const char *const bad[] = {
+		"voice dscp 64\n", "nosuch port 80\n", "web port 0\n", "web port 90-80\n",
+		"web port 80 sctp\n", "web\n", "voice dscp 4x\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "web port 80\n%s", bad[i]);
+		p = write_tmp(text);
+		assert_int_equal(tclass_map_load(&m, p, &line), -EINVAL);
+		assert_int_equal(line, 2);
+		unlink(p);
+		free(p);
+	}
+	assert_true(tclass_map_load(&m, "/nonexistent/map", &line) < 0);
+}
+
+/* A synthetic bulk sender: MSS 1448, one data segment every `gap_ns` (the bottleneck's
+ * pace), each ACKed `rtt_ns(i)` later (the capture is next to the sender); every `drop_every`
+ * segment is lost and resent (0: none); zero windows from the receiver when `zwin`. */
+struct sim {
+	int64_t gap_ns;
+	int64_t base_rtt_ns, queue_growth_ns; /* RTT = base + min(i * growth, cap) */
+	int64_t queue_cap_ns;
+	unsigned drop_every;
+	bool zwin;
+	int64_t idle_every_ns; /* > 0: the sender pauses 300 ms every this long */
+};
+
+static void feed(struct rl_dir d[2], const struct sim *s, unsigned nseg)
+{
+	struct packet p;
+	struct tcp_pkt_analysis ta;
+	uint32_t seq = 1000;
+	int64_t t = 1000000000LL, pause = 0;
+	for (unsigned i = 0; i < nseg; i++) {
+		if (s->idle_every_ns && t - pause > s->idle_every_ns) {
+			t += 300000000;
+			pause = t;
+		}
+		int64_t q = (int64_t)i * s->queue_growth_ns;
+		if (q > s->queue_cap_ns)
+			q = s->queue_cap_ns;
+		bool lost = s->drop_every && i % s->drop_every == s->drop_every - 1;
+		memset(&p, 0, sizeof(p));
+		memset(&ta, 0, sizeof(ta));
+		ta.ack_rtt_ns = -1;
+		p.ts_ns = t;
+		p.frame = 2 * i + 1;
+		p.seq = seq;
+		p.payload_len = 1448;
+		p.ip_len = 1500;
+		p.tcp_flags = TCP_ACK;
+		if (s->zwin && i % 20 == 19)
+			ta.flags = TA_BIT(TA_WINDOW_FULL);
+		rl_tcp(d, &p, 0, &ta);
+		if (lost) { /* resent at once: the policer's drop, at the same pace */
+			p.frame++;
+			rl_tcp(d, &p, 0, &ta);
+		}
+		/* the ACK */
+		memset(&p, 0, sizeof(p));
+		memset(&ta, 0, sizeof(ta));
+		p.ts_ns = t + s->base_rtt_ns + q;
+		p.frame = 2 * i + 2;
+		p.ack = seq + 1448;
+		p.tcp_flags = TCP_ACK;
+		ta.ack_rtt_ns = s->base_rtt_ns + q;
+		if (s->zwin && i % 20 == 19)
+			ta.flags = TA_BIT(TA_ZERO_WINDOW);
+		rl_tcp(d, &p, 1, &ta);
+		seq += 1448;
+		t += s->gap_ns;
+	}
+}
+
+static void verdict_of(const struct sim *s, unsigned nseg, struct rl_diag *g)
+{
+	struct rl_dir d[2];
+	rl_dir_init(&d[0]);
+	rl_dir_init(&d[1]);
+	feed(d, s, nseg);
+	rl_diagnose(&d[0], g);
+	rl_dir_fini(&d[0]);
+	rl_dir_fini(&d[1]);
+}
+
+static void test_verdicts(void **state)
+{
+	(void)state;
+	struct rl_diag g;
+	/* 1500-byte packets every 1.2 ms: 10 Mbit/s at the IP layer, 4 s */
+	const int64_t gap = 1200000;
+	struct sim shaper = {.gap_ns = gap, .base_rtt_ns = 2000000, .queue_growth_ns = 100000,
+			     .queue_cap_ns = 80000000};
+	verdict_of(&shaper, 3300, &g);
+	assert_int_equal(g.verdict, RL_SHAPER);
+	assert_true(g.rate_bps > 9.5e6 && g.rate_bps < 10.5e6);
+	assert_true(g.added_ms > 50);
+
+	struct sim policer = {.gap_ns = gap, .base_rtt_ns = 2000000, .drop_every = 50};
+	verdict_of(&policer, 3300, &g);
+	assert_int_equal(g.verdict, RL_POLICER);
+	assert_true(g.rate_bps > 9.0e6 && g.rate_bps < 10.5e6);
+	assert_true(g.added_ms < 1);
+
+	struct sim paced = {.gap_ns = gap, .base_rtt_ns = 2000000};
+	verdict_of(&paced, 3300, &g);
+	assert_int_equal(g.verdict, RL_SENDER);
+
+	struct sim rwnd = {.gap_ns = gap, .base_rtt_ns = 2000000, .zwin = true};
+	verdict_of(&rwnd, 3300, &g);
+	assert_int_equal(g.verdict, RL_RECEIVER);
+
+	struct sim idle = {.gap_ns = gap, .base_rtt_ns = 2000000, .idle_every_ns = 200000000};
+	verdict_of(&idle, 3300, &g);
+	assert_int_equal(g.verdict, RL_SENDER);
+	assert_true(g.idle_bins > 0);
+
+	/* too short for any verdict */
+	verdict_of(&shaper, 100, &g);
+	assert_int_equal(g.verdict, RL_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_map),
+		cmocka_unit_test(test_map_file),
+		cmocka_unit_test(test_verdicts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
