@@ -86,20 +86,26 @@ pcap_count()
 }
 
 # tcpdump_start NS IF FILE FILTER...: capture in the background; the pid in VXS_LAST_PID.
-# Stop it with tcpdump_stop PID LOG, which fails the test if tcpdump dropped anything.
+# Stop it with tcpdump_stop PID LOG, which fails the test if tcpdump dropped anything or did
+# not write every packet its filter took (immediate mode: nothing waits in the ring).
 tcpdump_start()
 {
 	local n="$1" i="$2" f="$3"
 	shift 3
-	ns_spawn "$n" "$f.log" tcpdump -i "$i" -n -s 0 -B 65536 -U -w "$f" "$@"
+	ns_spawn "$n" "$f.log" tcpdump -i "$i" -n -s 0 -B 65536 --immediate-mode -U \
+		-w "$f" "$@"
 	wait_log "$f.log" 'listening on' 5 || vxs_die "tcpdump on $n/$i did not start"
 }
 tcpdump_stop()
 {
-	local pid="$1" log="$2" dropped
+	local pid="$1" log="$2" dropped captured received
 	stop_pid "$pid" INT 5
-	dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel/\1/p' "$log")
-	[ "${dropped:-x}" = 0 ] || vxs_die "tcpdump ($log) dropped ${dropped:-?} packets: not a ground truth"
+	dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel/\1/p' "$log")
+	captured=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured/\1/p' "$log")
+	received=$(sed -n 's/^\([0-9]*\) packets\{0,1\} received by filter/\1/p' "$log")
+	[ "${dropped:-x}" = 0 ] && [ "${captured:-x}" = "${received:-y}" ] ||
+		vxs_die "tcpdump ($log): captured ${captured:-?}, received by filter ${received:-?}," \
+			"dropped ${dropped:-?}: not a ground truth"
 }
 
 # target_offline DIR INPUT NAME: `vxscope analyze --json --flows` on INPUT into

@@ -65,7 +65,10 @@ nsx tgt curl -s -o "$T/metrics.txt" "http://$HTTP/metrics" || vxs_die "GET /metr
 $TCHECK metrics "$T/metrics.txt" --expect 'vxscope_rx_packets_total{session="vxlan-4242-10.96.0.1"}>0' \
 	--expect 'vxscope_up==1' >/dev/null || vxs_die "/metrics"
 
-sleep 1 # the last mirrored packets reach both captures and the target
+# end the mirror (background IPv6/ARP chatter would go on being mirrored), then let the last
+# datagrams reach both captures and the target
+nsx src tc qdisc del dev eth0 clsact || vxs_die "removing the mirror"
+sleep 1
 tcpdump_stop "$TD_SRC" "$T/sent.pcap.log"
 tcpdump_stop "$TD_TGT" "$T/tgt.pcap.log"
 target_stop TERM
