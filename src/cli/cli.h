@@ -76,5 +76,6 @@ int cmd_decap(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_flowlogs(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_target(int argc, char **argv);
 
 #endif

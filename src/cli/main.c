@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "  flows FILE...          flow table per mirror session (text, --json lines)\n"
 	      "  flowlogs FILE...       VPC Flow Logs records (default v2 or --log-format)\n"
 	      "  decap FILE... -o OUT   the inner frames as pcap or pcapng, one interface per session\n"
+	      "  target                 live mirror target: receive, archive, flow logs, health\n"
 	      "  version                print the version\n"
 	      "\n"
 	      "'vxscope COMMAND --help' describes each command.  Exit status: 0 ok, 1 usage,\n"
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
 		{"flows", cmd_flows},
 		{"flowlogs", cmd_flowlogs},
 		{"analyze", cmd_analyze},
+		{"target", cmd_target},
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i].name))

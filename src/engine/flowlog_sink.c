@@ -152,6 +152,8 @@ static void s3_switch(struct flowlog_sink *s, int64_t end_s)
 	char key[128];
 	snprintf(key, sizeof(key), "%s%lld%llu", flid, (long long)bucket,
 		 (unsigned long long)s->s3_seq++);
+	if (s->cfg.instance)
+		snprintf(key + strlen(key), sizeof(key) - strlen(key), "/%u", s->cfg.instance);
 	uint32_t h = (uint32_t)hash_bytes(key, strlen(key), 0);
 	char path[4096];
 	snprintf(path, sizeof(path),

@@ -27,6 +27,8 @@ struct flowlog_sink_cfg {
 	const char *s3_dir;    /* AWS layout under this directory instead of a stream */
 	const char *account_id, *region, *flow_log_id, *interface_id, *vpc_id, *subnet_id,
 		*instance_id, *az_id;
+	unsigned instance;     /* several sinks into one s3_dir (live workers): kept apart in
+	                          the file-name hash */
 };
 
 void flowlog_sink_cfg_default(struct flowlog_sink_cfg *cfg);
