@@ -116,6 +116,7 @@ struct target {
 	/* outputs */
 	struct archive *arch;
 	pthread_mutex_t arch_mu;
+	uint64_t arch_errors_logged;
 	FILE *flows_fp;
 	char flows_path[4096], findings_path[4096];
 	struct decode_cfg rx_decode;
@@ -826,9 +827,19 @@ static void poll_kernel_drops(struct target *t)
 void target_tick(struct target *t)
 {
 	if (t->arch) {
+		char msg[4300] = "";
 		pthread_mutex_lock(&t->arch_mu);
 		archive_tick(t->arch, now_real());
+		const struct archive_stats *as = archive_stats(t->arch);
+		if (as->write_errors != t->arch_errors_logged) {
+			snprintf(msg, sizeof(msg), "archive: %s (%llu frame(s) lost so far; analysis "
+				 "goes on, writing is retried every 5 s)", archive_last_error(t->arch),
+				 (unsigned long long)as->lost);
+			t->arch_errors_logged = as->write_errors;
+		}
 		pthread_mutex_unlock(&t->arch_mu);
+		if (msg[0])
+			tlog(t, "%s", msg);
 	}
 	poll_kernel_drops(t);
 }
@@ -1034,7 +1045,9 @@ int target_stop(struct target *t, char *err, size_t errlen)
 		const struct archive_stats *as = archive_stats(t->arch);
 		if (as->write_errors && !rc) {
 			rc = -(as->last_errno ? as->last_errno : EIO);
-			snprintf(err, errlen, "archive: %s", archive_last_error(t->arch));
+			snprintf(err, errlen, "archive: %llu write error(s), %llu frame(s) lost; the "
+				 "last: %s", (unsigned long long)as->write_errors,
+				 (unsigned long long)as->lost, archive_last_error(t->arch));
 		}
 		pthread_mutex_unlock(&t->arch_mu);
 	}

@@ -29,6 +29,7 @@ struct arch_session {
 	uint32_t ifid;
 	char part[ARCH_PATH];  /* the open file, with .part */
 	uint64_t bytes;        /* written to the open file (estimate of the pcapng size) */
+	uint64_t pending;      /* frames handed to the writer since its last successful flush */
 	int64_t period_end;    /* time rotation: the open file ends at this ns */
 	int64_t retry_at;      /* after a failure: no writing before this */
 	char **ring;           /* finished files kept, oldest first (rotate_count) */
@@ -177,8 +178,13 @@ static void finish(struct archive *a, struct arch_session *s)
 		return;
 	int r = pkt_writer_close(s->w);
 	s->w = NULL;
-	if (r)
+	if (r) {
 		set_error(a, "finishing", s->part, -r);
+		a->st.lost += s->pending;
+	} else {
+		a->st.archived += s->pending;
+	}
+	s->pending = 0;
 	char final[ARCH_PATH];
 	size_t n = strlen(s->part);
 	memcpy(final, s->part, n - 5); /* drop ".part" */
@@ -305,11 +311,12 @@ int archive_write(struct archive *a, const char *label, int linktype, int64_t ts
 	}
 	int r = pkt_writer_write(s->w, s->ifid, ts_ns, data, caplen, wirelen, NULL);
 	if (r) {
+		a->st.lost += s->pending + 1;
+		s->pending = 0;
 		fail(a, s, ts_ns, "writing", -r);
-		a->st.lost++;
 		return r;
 	}
-	a->st.archived++;
+	s->pending++;
 	s->bytes += 32u + ((caplen + 3u) & ~3u);
 	if (a->cfg.rotate_bytes && s->bytes >= a->cfg.rotate_bytes)
 		finish(a, s);
@@ -318,11 +325,27 @@ int archive_write(struct archive *a, const char *label, int linktype, int64_t ts
 
 void archive_tick(struct archive *a, int64_t now_ns)
 {
-	if (a->cfg.rotate_ns > 0)
-		for (unsigned i = 0; i < a->nslots; i++)
-			for (struct arch_session *s = a->slots[i]; s; s = s->next)
-				if (s->w && s->period_end && now_ns >= s->period_end)
-					finish(a, s);
+	for (unsigned i = 0; i < a->nslots; i++) {
+		for (struct arch_session *s = a->slots[i]; s; s = s->next) {
+			if (!s->w)
+				continue;
+			if (s->period_end && now_ns >= s->period_end) {
+				finish(a, s);
+				continue;
+			}
+			if (!s->pending)
+				continue;
+			int r = pkt_writer_flush(s->w);
+			if (r) {
+				a->st.lost += s->pending;
+				s->pending = 0;
+				fail(a, s, now_ns, "writing", -r);
+			} else {
+				a->st.archived += s->pending;
+				s->pending = 0;
+			}
+		}
+	}
 	reap(a);
 }
 

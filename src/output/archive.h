@@ -34,8 +34,10 @@ struct archive_cfg {
 };
 
 struct archive_stats {
-	uint64_t archived;     /* frames written */
-	uint64_t lost;         /* frames not written: a write failed or is being waited out */
+	uint64_t archived;     /* frames written and flushed to the file */
+	uint64_t lost;         /* frames not written: a write or flush failed, or a failure is
+	                          being waited out (frames buffered when a flush fails count
+	                          here, though part of them may have reached the file) */
 	uint64_t write_errors; /* failed opens, writes, closes, renames */
 	uint64_t files;        /* files finished */
 	uint64_t post_rotate;  /* post-rotate commands started */
@@ -51,7 +53,8 @@ int archive_new(struct archive **out, const struct archive_cfg *cfg, char *err, 
  * '_' in file names).  0 when written, or -errno when counted as lost. */
 int archive_write(struct archive *a, const char *label, int linktype, int64_t ts_ns,
 		  const uint8_t *data, uint32_t caplen, uint32_t wirelen);
-/* Finish files whose time period ended by now_ns; reap finished post-rotate commands. */
+/* Flush every open file (call about once a second: it bounds what a crash loses and finds a
+ * full disk), finish files whose time period ended by now_ns, reap post-rotate commands. */
 void archive_tick(struct archive *a, int64_t now_ns);
 /* Finish every open file (renamed, post-rotate run); writing may go on after. */
 void archive_finish_all(struct archive *a);
