@@ -11,9 +11,13 @@ Contract checked: docs/target.md (counters, --stats JSON, archive layout, /metri
       so sent = archived + every counted drop.
   target_check.py archive DIR [--expect N] [--allow-part N]
       every finished DIR/<session>/vxscope-<session>-<UTC>.pcapng reads in capinfos and tshark
-      without error or malformed frame, every frame decodes as VXLAN or GENEVE, the frame
+      without error, every frame decodes as VXLAN or GENEVE on its session's interface, the frame
       counts add up to N; .part files: at most N per session (default 0) and, if any, only the
       newest file of its session.  Prints the total frame count.
+  target_check.py same-decode ARCHIVE.pcapng CAPTURE.pcap
+      tshark decodes the (merged) archive exactly as a capture of what arrived: per frame the
+      lengths, the protocol stack, malformed marks, addresses, ports, VNIs, TCP fields
+      (compared as sorted lists: frame order may differ).
   target_check.py flows LIVE.jsonl OFFLINE.jsonl [--exact | --counts]
       the live flow records equal the offline ones: --exact every field except flow_id and
       first_frame (frame numbers depend on file order); --counts the flow keys and the
@@ -129,14 +133,14 @@ def cmd_archive(args):
             rc, out, err = run(["tshark", "-n", "-r", f, "-T", "fields", "-e", "frame.number",
                                 "-e", "_ws.malformed", "-e", "vxlan.vni", "-e", "geneve.vni",
                                 "-e", "frame.interface_name"])
-            if rc != 0 or err.strip():
-                fail("tshark -r %s: exit %d: %s" % (f, rc, err.strip()[:300]))
+            err = "\n".join(l for l in err.splitlines()
+                            if l.strip() and not l.startswith("Running as user"))
+            if rc != 0 or err:
+                fail("tshark -r %s: exit %d: %s" % (f, rc, err[:300]))
             lines = [l.split("\t") for l in out.splitlines()]
             if len(lines) != nf:
                 fail("%s: tshark read %d frames, capinfos says %d" % (f, len(lines), nf))
             for l in lines:
-                if l[1]:
-                    fail("%s: frame %s malformed in tshark" % (f, l[0]))
                 if not l[2] and not l[3]:
                     fail("%s: frame %s decodes as neither VXLAN nor GENEVE" % (f, l[0]))
                 if l[4] and l[4] != sess:
@@ -148,6 +152,36 @@ def cmd_archive(args):
         fail("archive %s holds %d frames, expected %d" % (top, total, expect))
     ok("archive: %d files, %d frames, all read by capinfos and tshark" % (files, total))
     print(total)
+
+
+# ---- the archive decodes as what arrived ---------------------------------------------------------
+# per-packet facts only: TCP analysis and expert marks depend on the neighbours, and the order
+# of the two may differ where sessions interleave
+DECODE_FIELDS = ["frame.len", "frame.cap_len", "frame.protocols", "_ws.malformed",
+                 "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "udp.srcport", "udp.dstport",
+                 "vxlan.vni", "geneve.vni", "tcp.seq_raw", "tcp.ack_raw", "tcp.flags", "tcp.len"]
+
+
+def decodes(path):
+    cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=a"]
+    for f in DECODE_FIELDS:
+        cmd += ["-e", f]
+    rc, out, err = run(cmd)
+    if rc != 0:
+        fail("tshark -r %s: exit %d: %s" % (path, rc, err.strip()[:300]))
+    return sorted(out.splitlines())
+
+
+def cmd_same_decode(args):
+    a, b = decodes(args[0]), decodes(args[1])
+    if a != b:
+        import difflib
+        d = list(difflib.unified_diff(b, a, args[1], args[0], n=0, lineterm=""))
+        fail("tshark decodes %s differently from %s (%d vs %d frames):\n%s" % (
+            args[0], args[1], len(a), len(b), "\n".join(d[:12])))
+    bad = sum(1 for l in a if l.split("\t")[3])
+    ok("tshark decodes the %d archived frames exactly as the %d captured ones (%s, %d "
+       "malformed in both)" % (len(a), len(b), ", ".join(DECODE_FIELDS[:3]) + ", ...", bad))
 
 
 # ---- flows and findings ------------------------------------------------------------------------
@@ -374,7 +408,8 @@ def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    cmd = {"stats": cmd_stats, "archive": cmd_archive, "flows": cmd_flows,
+    cmd = {"stats": cmd_stats, "archive": cmd_archive, "same-decode": cmd_same_decode,
+           "flows": cmd_flows,
            "findings": cmd_findings, "metrics": cmd_metrics}.get(sys.argv[1])
     if not cmd:
         print(__doc__, file=sys.stderr)

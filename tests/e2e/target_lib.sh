@@ -40,7 +40,7 @@ target_start()
 		--records "$dir/records" --stats "$dir/stats.json" "$@"
 	TARGET_PID=$VXS_LAST_PID
 	TARGET_DIR=$dir
-	if ! wait_log "$dir/target.log" 'vxscope target: ready' 10; then
+	if ! wait_log "$dir/target.log" 'vxscope target: (.*; )?ready$' 10; then
 		sed 's/^/    target: /' "$dir/target.log" >&2
 		vxs_die "vxscope target did not become ready in 10 s"
 	fi
@@ -118,7 +118,8 @@ target_offline()
 
 # target_verify DIR SENT [TGT_CAPTURE]: after target_stop, check
 #   1. the accounting identity: SENT = archived + every counted drop (--stats);
-#   2. every finished archive file reads in capinfos/tshark, frames = archived counter;
+#   2. every finished archive file reads in capinfos/tshark, frames = archived counter, and
+#      (with TGT_CAPTURE) tshark decodes the archive frame for frame as what arrived;
 #   3. live flow records and findings = `vxscope analyze` offline on the archive (merged in
 #      time order), every field but frame numbers;
 #   4. with TGT_CAPTURE (tcpdump at the target): live flows = offline flows on that capture
@@ -139,6 +140,10 @@ target_verify()
 	# shellcheck disable=SC2046 # one argument per archive file
 	mergecap -w "$dir/archive-merged.pcapng" $(find "$dir/archive" -name '*.pcapng' | sort) ||
 		vxs_die "mergecap of the archive"
+	if [ -n "$cap" ]; then
+		$TCHECK same-decode "$dir/archive-merged.pcapng" "$cap" ||
+			vxs_die "the archive does not decode as what arrived"
+	fi
 	target_offline "$dir" "$dir/archive-merged.pcapng" archive
 	$TCHECK flows "$dir/live.flows.jsonl" "$dir/archive.flows.jsonl" --exact ||
 		vxs_die "live flows != offline flows on the archive"
