@@ -78,6 +78,7 @@ struct worker {
 	int32_t last_sess;
 	/* counters published for metrics */
 	uint64_t frame, processed_l, trunc_l;
+	int64_t next_flush; /* inline mode */
 	_Atomic uint64_t processed, truncated, flows_live, flows_created, evicted;
 };
 
@@ -100,6 +101,7 @@ struct target {
 	_Atomic int rx_done;    /* workers: finish what is queued, then end */
 	struct worker *w;
 	unsigned nw;
+	bool inline_worker;                    /* nw == 1: the receive thread analyses */
 	struct admission *adm;                 /* the receiver's */
 	_Atomic(struct admission *) adm_next;  /* a replacement waiting for the receiver */
 	/* receiver counters (single writer) */
@@ -180,7 +182,10 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 		t->nw = TARGET_MAX_WORKERS;
 	pthread_mutex_init(&t->arch_mu, NULL);
 	t->adm = malloc(sizeof(*t->adm));
-	if (!t->adm) {
+	t->w = calloc(t->nw, sizeof(*t->w)); /* before any thread can look at it */
+	if (!t->adm || !t->w) {
+		free(t->adm);
+		free(t->w);
 		free(t);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -382,36 +387,47 @@ static void worker_publish(struct worker *w)
 	atomic_store_explicit(&w->evicted, fs->evicted, memory_order_relaxed);
 }
 
-static void worker_one(struct worker *w, const uint8_t *rec, size_t n)
+static void worker_one(struct worker *w, const struct rx_rec *h, const uint8_t *frame)
 {
 	struct target *t = w->t;
-	struct rx_rec h;
-	memcpy(&h, rec, sizeof(h));
-	if (n < sizeof(h) || h.caplen > n - sizeof(h))
-		return; /* cannot happen: our own record */
 	struct packet p;
 	memset(&p, 0, offsetof(struct packet, ntun));
 	p.frame = ++w->frame;
-	p.ts_ns = h.ts_ns;
-	p.caplen = h.caplen;
-	p.wirelen = h.wirelen;
+	p.ts_ns = h->ts_ns;
+	p.caplen = h->caplen;
+	p.wirelen = h->wirelen;
 	p.linktype = t->linktype;
-	p.data = rec + sizeof(h);
+	p.data = frame;
 	pipeline_packet(w->pl, &p);
 	w->processed_l++;
-	if (p.truncated || h.caplen < h.wirelen)
+	if (p.truncated || h->caplen < h->wirelen)
 		w->trunc_l++;
-	struct wsession *s = worker_session(w, &p, &h.src);
+	struct wsession *s = worker_session(w, &p, &h->src);
 	atomic_store_explicit(&s->packets, atomic_load_explicit(&s->packets, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	atomic_store_explicit(&s->bytes,
-			      atomic_load_explicit(&s->bytes, memory_order_relaxed) + h.payload_len,
+			      atomic_load_explicit(&s->bytes, memory_order_relaxed) + h->payload_len,
 			      memory_order_relaxed);
 	if (t->arch) {
-		pthread_mutex_lock(&t->arch_mu);
-		(void)archive_write(t->arch, s->label, t->linktype, h.ts_ns, p.data, h.caplen,
-				    h.wirelen);
-		pthread_mutex_unlock(&t->arch_mu);
+		if (t->nw > 1)
+			pthread_mutex_lock(&t->arch_mu);
+		(void)archive_write(t->arch, s->label, t->linktype, h->ts_ns, frame, h->caplen,
+				    h->wirelen);
+		if (t->nw > 1)
+			pthread_mutex_unlock(&t->arch_mu);
+	}
+}
+
+/* Workers=1: the receive thread is the worker (no queue, no copy: the socket buffer is the
+ * queue).  Publish counters and flush records now and then. */
+static void inline_housekeeping(struct worker *w, bool force)
+{
+	worker_publish(w);
+	int64_t now = now_mono();
+	if (force || now >= w->next_flush) {
+		if (w->t->flows_fp)
+			(void)strbuf_flush(&w->flow_buf);
+		w->next_flush = now + FLUSH_NS;
 	}
 }
 
@@ -446,7 +462,10 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		idle = 0;
-		worker_one(w, rec, n);
+		struct rx_rec h;
+		memcpy(&h, rec, sizeof(h));
+		if (n >= sizeof(h) && h.caplen <= n - sizeof(h))
+			worker_one(w, &h, (const uint8_t *)rec + sizeof(h));
 		spsc_release(&w->q);
 		if (++since >= 256) {
 			worker_publish(w);
@@ -537,6 +556,11 @@ static void enqueue(struct target *t, unsigned wi, const uint8_t *frame, uint32_
 		    uint32_t wirelen, uint32_t payload_len, int64_t ts, const struct ip_addr *src)
 {
 	struct worker *w = &t->w[wi];
+	if (t->inline_worker) {
+		struct rx_rec ih = {ts, caplen, wirelen, payload_len, *src};
+		worker_one(w, &ih, frame);
+		return;
+	}
 	uint8_t *m = spsc_reserve(&w->q, sizeof(struct rx_rec) + caplen);
 	if (!m) {
 		t->qd_l++;
@@ -661,6 +685,8 @@ static void *rx_main(void *arg)
 			break;
 		if (r <= 0) {
 			rx_publish(t);
+			if (t->inline_worker)
+				inline_housekeeping(&t->w[0], false);
 			continue;
 		}
 		for (unsigned i = 0; i < n; i++) {
@@ -674,6 +700,8 @@ static void *rx_main(void *arg)
 			}
 		}
 		rx_publish(t);
+		if (t->inline_worker)
+			inline_housekeeping(&t->w[0], false);
 	}
 	/* Drain: everything the sockets hold now was received and must be accounted for. */
 	if (t->iface) {
@@ -685,6 +713,12 @@ static void *rx_main(void *arg)
 				;
 	}
 	rx_publish(t);
+	if (t->inline_worker) {
+		struct worker *w = &t->w[0];
+		pipeline_finish(w->pl);
+		inline_housekeeping(w, true);
+		atomic_store(&w->running, 0);
+	}
 	atomic_store(&t->rx_running, 0);
 	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
 	return NULL;
@@ -705,7 +739,7 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 	w->t = t;
 	w->idx = idx;
 	w->last_sess = -1;
-	if (spsc_init(&w->q, t->cfg.queue_bytes)) {
+	if (spsc_init(&w->q, t->nw == 1 ? 0 : t->cfg.queue_bytes)) {
 		snprintf(err, errlen, "out of memory (queue of %zu bytes)", t->cfg.queue_bytes);
 		return -ENOMEM;
 	}
@@ -770,11 +804,6 @@ int target_start(struct target *t, char *err, size_t errlen)
 		if (r)
 			return r;
 	}
-	t->w = calloc(t->nw, sizeof(*t->w));
-	if (!t->w) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
 	for (unsigned i = 0; i < t->nw; i++) {
 		int r = worker_init(t, &t->w[i], i, err, errlen);
 		if (r)
@@ -785,8 +814,11 @@ int target_start(struct target *t, char *err, size_t errlen)
 		t->rcvbuf_base = v;
 		t->have_rcvbuf_base = true;
 	}
+	t->inline_worker = t->nw == 1;
 	for (unsigned i = 0; i < t->nw; i++) {
 		atomic_store(&t->w[i].running, 1);
+		if (t->inline_worker)
+			break;
 		int r = pthread_create(&t->w[i].th, NULL, worker_main, &t->w[i]);
 		if (r) {
 			atomic_store(&t->w[i].running, 0);
