@@ -52,6 +52,14 @@ struct wsession {
 	_Atomic uint64_t packets, bytes;
 };
 
+/* The sessions one thread has seen, with their labels and counters (single writer). */
+struct sess_tab {
+	struct wsession *sess;
+	_Atomic uint32_t nsess;
+	int32_t *index; /* open addressing, 2 * WORKER_SESSIONS slots */
+	int32_t last;
+};
+
 struct worker {
 	struct target *t;
 	unsigned idx;
@@ -71,11 +79,7 @@ struct worker {
 	/* flow records */
 	struct strbuf flow_buf;
 	struct jsonw flow_w;
-	/* sessions */
-	struct wsession *sess;
-	_Atomic uint32_t nsess;
-	int32_t *sess_index; /* open addressing, 2 * WORKER_SESSIONS slots */
-	int32_t last_sess;
+	struct sess_tab st; /* sessions, when this worker archives (inline) */
 	/* counters published for metrics */
 	uint64_t frame, processed_l, trunc_l;
 	int64_t next_flush; /* inline mode */
@@ -102,6 +106,7 @@ struct target {
 	struct worker *w;
 	unsigned nw;
 	bool inline_worker;                    /* nw == 1: the receive thread analyses */
+	struct sess_tab rx_st;                 /* nw > 1: sessions seen by the receiver */
 	struct admission *adm;                 /* the receiver's */
 	_Atomic(struct admission *) adm_next;  /* a replacement waiting for the receiver */
 	/* receiver counters (single writer) */
@@ -138,6 +143,23 @@ static int64_t now_mono(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int sess_tab_init(struct sess_tab *st)
+{
+	st->last = -1;
+	st->sess = calloc(WORKER_SESSIONS, sizeof(*st->sess));
+	st->index = malloc(2 * WORKER_SESSIONS * sizeof(int32_t));
+	if (!st->sess || !st->index)
+		return -ENOMEM;
+	memset(st->index, 0xff, 2 * WORKER_SESSIONS * sizeof(int32_t));
+	return 0;
+}
+
+static void sess_tab_fini(struct sess_tab *st)
+{
+	free(st->sess);
+	free(st->index);
 }
 
 static void tlog(const struct target *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -183,7 +205,8 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	pthread_mutex_init(&t->arch_mu, NULL);
 	t->adm = malloc(sizeof(*t->adm));
 	t->w = calloc(t->nw, sizeof(*t->w)); /* before any thread can look at it */
-	if (!t->adm || !t->w) {
+	if (!t->adm || !t->w || sess_tab_init(&t->rx_st)) {
+		sess_tab_fini(&t->rx_st);
 		free(t->adm);
 		free(t->w);
 		free(t);
@@ -323,16 +346,16 @@ static const char *kind_name(enum tunnel_kind k)
 
 /* The session of a processed packet: innermost tunnel (kind, id, outer source), or "other"
  * with the datagram's source. */
-static struct wsession *worker_session(struct worker *w, const struct packet *p,
-				       const struct ip_addr *dsrc)
+static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
+				    const struct ip_addr *dsrc)
 {
 	const struct tunnel *tu = pkt_session_tunnel(p);
 	enum tunnel_kind kind = tu ? tu->kind : TUN_NONE;
 	bool has_id = tu && tu->has_id;
 	uint32_t id = has_id ? tu->id : 0;
 	const struct ip_addr *src = tu ? &tu->src : dsrc;
-	if (w->last_sess >= 0) {
-		struct wsession *s = &w->sess[w->last_sess];
+	if (w->last >= 0) {
+		struct wsession *s = &w->sess[w->last];
 		if (s->kind == kind && s->has_id == has_id && s->id == id && ipaddr_eq(&s->src, src))
 			return s;
 	}
@@ -342,12 +365,12 @@ static struct wsession *worker_session(struct worker *w, const struct packet *p,
 	uint32_t h = (uint32_t)hash_bytes(key, sizeof(key), src->family) & mask;
 	uint32_t n = atomic_load_explicit(&w->nsess, memory_order_relaxed);
 	for (;; h = (h + 1) & mask) {
-		int32_t i = w->sess_index[h];
+		int32_t i = w->index[h];
 		if (i < 0)
 			break;
 		struct wsession *s = &w->sess[i];
 		if (s->kind == kind && s->has_id == has_id && s->id == id && ipaddr_eq(&s->src, src)) {
-			w->last_sess = i;
+			w->last = i;
 			return s;
 		}
 	}
@@ -371,10 +394,28 @@ static struct wsession *worker_session(struct worker *w, const struct packet *p,
 		snprintf(s->label, sizeof(s->label), "%s-%u-%s", kind_name(kind), id, a);
 	else
 		snprintf(s->label, sizeof(s->label), "%s-%s", kind_name(kind), a);
-	w->sess_index[h] = (int32_t)n;
-	w->last_sess = (int32_t)n;
+	w->index[h] = (int32_t)n;
+	w->last = (int32_t)n;
 	atomic_store_explicit(&w->nsess, n + 1, memory_order_release);
 	return s;
+}
+
+/* Count a frame against its session and archive it. */
+static void account_and_archive(struct target *t, struct sess_tab *st, const struct packet *p,
+				const struct ip_addr *src, uint32_t payload_len)
+{
+	struct wsession *s = sess_lookup(st, p, src);
+	atomic_store_explicit(&s->packets, atomic_load_explicit(&s->packets, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_store_explicit(&s->bytes,
+			      atomic_load_explicit(&s->bytes, memory_order_relaxed) + payload_len,
+			      memory_order_relaxed);
+	if (t->arch) {
+		pthread_mutex_lock(&t->arch_mu); /* shared with the tick and the metrics */
+		(void)archive_write(t->arch, s->label, t->linktype, p->ts_ns, p->data, p->caplen,
+				    p->wirelen);
+		pthread_mutex_unlock(&t->arch_mu);
+	}
 }
 
 static void worker_publish(struct worker *w)
@@ -402,20 +443,9 @@ static void worker_one(struct worker *w, const struct rx_rec *h, const uint8_t *
 	w->processed_l++;
 	if (p.truncated || h->caplen < h->wirelen)
 		w->trunc_l++;
-	struct wsession *s = worker_session(w, &p, &h->src);
-	atomic_store_explicit(&s->packets, atomic_load_explicit(&s->packets, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	atomic_store_explicit(&s->bytes,
-			      atomic_load_explicit(&s->bytes, memory_order_relaxed) + h->payload_len,
-			      memory_order_relaxed);
-	if (t->arch) {
-		if (t->nw > 1)
-			pthread_mutex_lock(&t->arch_mu);
-		(void)archive_write(t->arch, s->label, t->linktype, h->ts_ns, frame, h->caplen,
-				    h->wirelen);
-		if (t->nw > 1)
-			pthread_mutex_unlock(&t->arch_mu);
-	}
+	/* Several workers: the receiver archived it, in arrival order. */
+	if (t->inline_worker)
+		account_and_archive(t, &w->st, &p, &h->src, h->payload_len);
 }
 
 /* Workers=1: the receive thread is the worker (no queue, no copy: the socket buffer is the
@@ -506,13 +536,15 @@ static bool tunnel_header(const uint8_t *pl, uint32_t len, bool geneve, uint32_t
 	return (size_t)(b0 & 0x3f) * 4 <= c.left;
 }
 
+/* Several workers: decode into t->scratch (the receiver also archives from it). */
 static unsigned pick_worker(struct target *t, const uint8_t *frame, uint32_t caplen,
-			    uint32_t wirelen)
+			    uint32_t wirelen, int64_t ts_ns)
 {
 	if (t->nw == 1)
 		return 0;
 	struct packet *p = &t->scratch;
 	memset(p, 0, offsetof(struct packet, ntun));
+	p->ts_ns = ts_ns;
 	p->caplen = caplen;
 	p->wirelen = wirelen;
 	p->linktype = t->linktype;
@@ -588,7 +620,9 @@ static void rx_dgram(struct target *t, const struct udp_rx_dgram *d, bool geneve
 	}
 	if (d->truncated)
 		t->tr_l++;
-	unsigned wi = pick_worker(t, d->frame, d->caplen, d->wirelen);
+	unsigned wi = pick_worker(t, d->frame, d->caplen, d->wirelen, d->ts_ns);
+	if (!t->inline_worker)
+		account_and_archive(t, &t->rx_st, &t->scratch, &d->src, d->payload_len);
 	enqueue(t, wi, d->frame, d->caplen, d->wirelen, d->payload_len, d->ts_ns, &d->src);
 }
 
@@ -600,6 +634,7 @@ static void rx_frame(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t w
 	t->rxb_l += wirelen;
 	struct packet *p = &t->scratch;
 	memset(p, 0, offsetof(struct packet, ntun));
+	p->ts_ns = ts_ns;
 	p->caplen = caplen;
 	p->wirelen = wirelen;
 	p->linktype = t->linktype;
@@ -628,6 +663,8 @@ static void rx_frame(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t w
 		memcpy(key + 16, b->a, 16);
 		wi = (unsigned)(hash_bytes(key, sizeof(key), p->proto) % t->nw);
 	}
+	if (!t->inline_worker)
+		account_and_archive(t, &t->rx_st, p, &src, wirelen);
 	enqueue(t, wi, data, caplen, wirelen, wirelen, ts_ns, &src);
 }
 
@@ -738,20 +775,17 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 {
 	w->t = t;
 	w->idx = idx;
-	w->last_sess = -1;
 	if (spsc_init(&w->q, t->nw == 1 ? 0 : t->cfg.queue_bytes)) {
 		snprintf(err, errlen, "out of memory (queue of %zu bytes)", t->cfg.queue_bytes);
 		return -ENOMEM;
 	}
-	w->sess = calloc(WORKER_SESSIONS, sizeof(*w->sess));
-	w->sess_index = malloc(2 * WORKER_SESSIONS * sizeof(int32_t));
+	int sr = sess_tab_init(&w->st);
 	w->services = service_table_new();
 	w->app = app_analyzer_new();
-	if (!w->sess || !w->sess_index || !w->services || !w->app) {
+	if (sr || !w->services || !w->app) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	memset(w->sess_index, 0xff, 2 * WORKER_SESSIONS * sizeof(int32_t));
 	strbuf_init(&w->flow_buf, t->flows_fp);
 	jsonw_init(&w->flow_w, &w->flow_buf);
 	struct pipeline_cfg pc = t->cfg.pipeline;
@@ -920,16 +954,22 @@ static void snapshot(struct target *t, struct metrics_snapshot *m, struct metric
 	m->malformed = atomic_load(&t->malformed);
 	m->truncated = atomic_load(&t->truncated);
 	m->up = target_healthy(t);
+	struct sess_tab *tabs[TARGET_MAX_WORKERS + 1];
+	unsigned ntabs = 0;
+	tabs[ntabs++] = &t->rx_st;
+	for (unsigned i = 0; i < t->nw; i++)
+		tabs[ntabs++] = &t->w[i].st;
 	size_t total = 0;
-	for (unsigned i = 0; i < t->nw && t->w; i++) {
+	for (unsigned i = 0; i < t->nw; i++) {
 		struct worker *w = &t->w[i];
 		m->processed += atomic_load(&w->processed);
 		m->truncated += atomic_load(&w->truncated);
 		m->flows_active += atomic_load(&w->flows_live);
 		m->flows_total += atomic_load(&w->flows_created);
 		m->flow_evictions += atomic_load(&w->evicted);
-		total += atomic_load_explicit(&w->nsess, memory_order_acquire);
 	}
+	for (unsigned i = 0; i < ntabs; i++)
+		total += atomic_load_explicit(&tabs[i]->nsess, memory_order_acquire);
 	if (t->arch) {
 		pthread_mutex_lock(&t->arch_mu);
 		const struct archive_stats *as = archive_stats(t->arch);
@@ -941,11 +981,11 @@ static void snapshot(struct target *t, struct metrics_snapshot *m, struct metric
 	}
 	*ss = total ? calloc(total, sizeof(**ss)) : NULL;
 	size_t k = 0;
-	for (unsigned i = 0; *ss && i < t->nw; i++) {
-		struct worker *w = &t->w[i];
-		uint32_t n = atomic_load_explicit(&w->nsess, memory_order_acquire);
+	for (unsigned i = 0; *ss && i < ntabs; i++) {
+		struct sess_tab *st = tabs[i];
+		uint32_t n = atomic_load_explicit(&st->nsess, memory_order_acquire);
 		for (uint32_t j = 0; j < n && k < total; j++) {
-			struct wsession *s = &w->sess[j];
+			struct wsession *s = &st->sess[j];
 			if (!s->label[0])
 				continue;
 			memcpy((*ss)[k].label, s->label, sizeof((*ss)[k].label));
@@ -1104,8 +1144,7 @@ void target_free(struct target *t)
 		app_analyzer_free(w->app);
 		strbuf_fini(&w->flow_buf);
 		spsc_fini(&w->q);
-		free(w->sess);
-		free(w->sess_index);
+		sess_tab_fini(&w->st);
 	}
 	free(t->w);
 	if (t->arch)
@@ -1114,6 +1153,7 @@ void target_free(struct target *t)
 		fclose(t->flows_fp);
 	free(t->adm);
 	free(atomic_load(&t->adm_next));
+	sess_tab_fini(&t->rx_st);
 	pthread_mutex_destroy(&t->arch_mu);
 	free(t);
 }
