@@ -34,6 +34,7 @@
 #define WORKER_SESSIONS 4096
 #define LABEL_LEN 80
 #define FLUSH_NS 1000000000LL
+#define RX_COALESCE_NS 200000L /* 200 us: a 64 MiB buffer holds far more than that */
 
 /* What the receiver queues per datagram, followed by the frame bytes. */
 struct rx_rec {
@@ -410,12 +411,11 @@ static void account_and_archive(struct target *t, struct sess_tab *st, const str
 	atomic_store_explicit(&s->bytes,
 			      atomic_load_explicit(&s->bytes, memory_order_relaxed) + payload_len,
 			      memory_order_relaxed);
-	if (t->arch) {
-		pthread_mutex_lock(&t->arch_mu); /* shared with the tick and the metrics */
+	/* Only the receive thread writes the archive; it holds arch_mu for a whole batch
+	 * (rx_lock), which keeps the tick and the metrics out. */
+	if (t->arch)
 		(void)archive_write(t->arch, s->label, t->linktype, p->ts_ns, p->data, p->caplen,
 				    p->wirelen);
-		pthread_mutex_unlock(&t->arch_mu);
-	}
 }
 
 static void worker_publish(struct worker *w)
@@ -683,9 +683,23 @@ static void rx_publish(struct target *t)
 	atomic_store_explicit(&t->socket_drops_ovfl, d, memory_order_relaxed);
 }
 
-/* Read sock until it is empty or `batches` batches were read; -1 on a socket error. */
+static void rx_lock(struct target *t)
+{
+	if (t->arch)
+		pthread_mutex_lock(&t->arch_mu);
+}
+
+static void rx_unlock(struct target *t)
+{
+	if (t->arch)
+		pthread_mutex_unlock(&t->arch_mu);
+}
+
+/* Read sock until it is empty or `batches` batches were read: the datagrams read, or -1 on a
+ * socket error. */
 static int rx_sock_read(struct target *t, struct rx_sock *s, int batches)
 {
+	int total = 0;
 	for (int b = 0; b < batches; b++) {
 		struct udp_rx_dgram *d;
 		int n = udp_rx_recv(s->u, &d);
@@ -693,12 +707,23 @@ static int rx_sock_read(struct target *t, struct rx_sock *s, int batches)
 			tlog(t, "receiving on %s: %s", udp_rx_name(s->u), strerror(-n));
 			return -1;
 		}
+		rx_lock(t);
 		for (int i = 0; i < n; i++)
 			rx_dgram(t, &d[i], s->geneve);
+		rx_unlock(t);
+		total += n;
 		if (n < UDP_RX_BATCH)
-			return 0;
+			break;
 	}
-	return 1;
+	return total;
+}
+
+static int rx_iface_read(struct target *t, char *err, size_t errlen)
+{
+	rx_lock(t);
+	int n = iface_rx_dispatch(t->iface, 256, rx_frame, t, err, errlen);
+	rx_unlock(t);
+	return n;
 }
 
 static void *rx_main(void *arg)
@@ -726,27 +751,34 @@ static void *rx_main(void *arg)
 				inline_housekeeping(&t->w[0], false);
 			continue;
 		}
+		int got = 0;
 		for (unsigned i = 0; i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR)))
 				continue;
-			if (t->iface) {
-				if (iface_rx_dispatch(t->iface, 256, rx_frame, t, err, sizeof(err)) < 0)
-					tlog(t, "%s", err);
-			} else {
-				(void)rx_sock_read(t, &t->socks[i], 16);
-			}
+			int k = t->iface ? rx_iface_read(t, err, sizeof(err))
+					 : rx_sock_read(t, &t->socks[i], 16);
+			if (k < 0 && t->iface)
+				tlog(t, "%s", err);
+			got += k > 0 ? k : 0;
 		}
 		rx_publish(t);
 		if (t->inline_worker)
 			inline_housekeeping(&t->w[0], false);
+		/* Light load: let datagrams gather in the socket buffer for a moment, so each
+		 * wake-up reads a batch rather than one or two (the kernel's NAPI idea).  Under
+		 * load batches come back full and this never sleeps. */
+		if (got < UDP_RX_BATCH / 2) {
+			struct timespec ts = {0, RX_COALESCE_NS};
+			nanosleep(&ts, NULL);
+		}
 	}
 	/* Drain: everything the sockets hold now was received and must be accounted for. */
 	if (t->iface) {
-		while (iface_rx_dispatch(t->iface, 256, rx_frame, t, err, sizeof(err)) > 0)
+		while (rx_iface_read(t, err, sizeof(err)) > 0)
 			;
 	} else {
 		for (unsigned i = 0; i < t->nsocks; i++)
-			while (rx_sock_read(t, &t->socks[i], 1024) > 0)
+			while (rx_sock_read(t, &t->socks[i], 1024) >= 1024 * UDP_RX_BATCH)
 				;
 	}
 	rx_publish(t);
