@@ -10,6 +10,8 @@
 #   TB_SECONDS   seconds per rate and tool (default 3)
 #   TB_PACKETS   packets in the generated workload, looped by the sender (default 200000)
 #   TB_WORKERS   vxscope target --workers (default 1)
+#   TB_REPEAT    runs per rate and receiver; each receiver's least-loss run is reported (default
+#                1; 3 on a machine shared with other work, where a stall is not the receiver's)
 #   TB_RCVBUF    socket receive buffer for both, bytes (default 67108864 = vxscope's default;
 #                tcpdump gets the same as its -B ring)
 #   TB_TARGET_ARGS  extra arguments for vxscope target
@@ -26,6 +28,7 @@ RATES=${TB_RATES:-100000 200000 300000 500000 700000 1000000}
 SECS=${TB_SECONDS:-3}
 PACKETS=${TB_PACKETS:-200000}
 WORKERS=${TB_WORKERS:-1}
+REPEAT=${TB_REPEAT:-1}
 RCVBUF=${TB_RCVBUF:-67108864}
 VXSCOPE=$ROOT/build/release/vxscope
 GEN=$ROOT/build/release/tools/gen_workload
@@ -33,8 +36,8 @@ SEND=$ROOT/build/release/tools/vxlan_send
 SINK=$ROOT/build/release/tools/udp_sink
 
 die() { echo "target.sh: $*" >&2; exit 1; }
-for v in $RATES $SECS $PACKETS $WORKERS $RCVBUF; do
-	case $v in *[!0-9]* | "") die "TB_RATES, TB_SECONDS, TB_PACKETS, TB_WORKERS, TB_RCVBUF: numbers" ;; esac
+for v in $RATES $SECS $PACKETS $WORKERS $RCVBUF $REPEAT; do
+	case $v in *[!0-9]* | "") die "TB_RATES, TB_SECONDS, TB_PACKETS, TB_WORKERS, TB_RCVBUF, TB_REPEAT: numbers" ;; esac
 done
 [ "$(id -u)" -eq 0 ] || die "needs root (it runs in its own network namespace)"
 command -v tcpdump >/dev/null || die "needs tcpdump"
@@ -107,6 +110,7 @@ ROWS=$WORK/rows.tsv
 : >"$ROWS"
 
 for rate in $RATES; do
+for rep in $(seq "$REPEAT"); do
 	# ---- vxscope target ----
 	rm -rf "${SHM:?}"/*
 	mkdir -p "$SHM/archive" "$SHM/records"
@@ -118,7 +122,7 @@ for rate in $RATES; do
 	PIDS="$PIDS $tpid"
 	wait_for "$WORK/target.log" 'vxscope target: (.*; )?ready$' 10 ||
 		{ cat "$WORK/target.log" >&2; die "vxscope target did not start"; }
-	echo "target.sh: $rate pps: vxscope target" >&2
+	echo "target.sh: $rate pps: vxscope target (run $rep of $REPEAT)" >&2
 	nsx "$SEND" -f "$W" -d 127.0.0.1:4789 -r "$rate" -t "$SECS" >"$WORK/send.json" ||
 		die "vxlan_send failed"
 	sleep 1
@@ -143,7 +147,7 @@ print(s["rx_datagrams"], s["socket_drops"], s["queue_drops"], s.get("archive_los
 	PIDS="$PIDS $spid $dpid"
 	wait_for "$WORK/sink.log" listening 5 || die "udp_sink did not start"
 	wait_for "$WORK/tcpdump.log" 'listening on' 5 || { cat "$WORK/tcpdump.log" >&2; die "tcpdump did not start"; }
-	echo "target.sh: $rate pps: tcpdump" >&2
+	echo "target.sh: $rate pps: tcpdump (run $rep of $REPEAT)" >&2
 	nsx "$SEND" -f "$W" -d 127.0.0.1:4789 -r "$rate" -t "$SECS" >"$WORK/send2.json" ||
 		die "vxlan_send failed"
 	sleep 1.5 # tcpdump's ring blocks time out and are written
@@ -160,10 +164,11 @@ print(s["rx_datagrams"], s["socket_drops"], s["queue_drops"], s.get("archive_los
 	printf '%s\n' "$rate $vsent $vach $rx $sdrop $qdrop $lost_w $archived $vcpu $tsent $tach ${tcap:--} ${trecv:--} ${tdrop:--} $sinkrx $sinkdrop $dcpu" >>"$ROWS"
 	rm -rf "${SHM:?}"/*
 done
+done
 
-python3 - "$ROWS" "$JSON" "$PACKETS" "$SECS" "$WORKERS" "$RCVBUF" <<'PY' | tee -a "$OUT"
+python3 - "$ROWS" "$JSON" "$PACKETS" "$SECS" "$WORKERS" "$RCVBUF" "$REPEAT" <<'PY' | tee -a "$OUT"
 import json, sys
-rows_path, json_path, packets, secs, workers, rcvbuf = sys.argv[1:7]
+rows_path, json_path, packets, secs, workers, rcvbuf, repeat = sys.argv[1:8]
 def num(x):
     try:
         return int(x)
@@ -172,7 +177,7 @@ def num(x):
             return float(x)
         except ValueError:
             return None
-rows = []
+runs = []
 for line in open(rows_path):
     f = [num(x) for x in line.split()]
     (rate, vsent, vach, rx, sdrop, qdrop, lostw, archived, vcpu,
@@ -180,7 +185,7 @@ for line in open(rows_path):
     v_lost = sdrop + qdrop + lostw
     v_unacc = vsent - rx - sdrop           # must be 0: the accounting identity
     t_lost = tsent - tcap if tcap is not None else None
-    rows.append({
+    runs.append({
         "rate_offered": rate,
         "vxscope": {"sent": vsent, "rate_achieved": vach, "received": rx, "socket_drops": sdrop,
                     "queue_drops": qdrop, "archive_lost": lostw, "archived": archived,
@@ -193,6 +198,19 @@ for line in open(rows_path):
                     "loss_pct": 100.0 * t_lost / tsent if tsent and t_lost is not None else None,
                     "socket_received": sinkrx, "socket_drops": sinkdrop, "cpu_s": dcpu},
     })
+# per rate, each receiver's run with the least loss (TB_REPEAT > 1)
+def loss_key(t):
+    return (t["loss_pct"] if t["loss_pct"] is not None else 1e9,
+            -t["rate_achieved"] if t["rate_achieved"] is not None else 0)
+rows = []
+for r in runs:
+    if rows and rows[-1]["rate_offered"] == r["rate_offered"]:
+        for tool in ("vxscope", "tcpdump"):
+            if loss_key(r[tool]) < loss_key(rows[-1][tool]):
+                rows[-1][tool] = r[tool]
+        rows[-1]["runs"] += 1
+    else:
+        rows.append(dict(r, runs=1))
 def zero_max(tool):
     best = 0
     for r in rows:  # in offered order: the highest rate before the first loss
@@ -204,7 +222,7 @@ def zero_max(tool):
     return best
 res = {"schema": "vxscope.bench.target/1", "workload_packets": int(packets),
        "seconds_per_rate": int(secs), "workers": int(workers), "rcvbuf": int(rcvbuf),
-       "rows": rows,
+       "runs_per_rate": int(repeat), "rows": rows, "all_runs": runs,
        "zero_loss_max_pps": {"vxscope": zero_max("vxscope"), "tcpdump": zero_max("tcpdump")}}
 json.dump(res, open(json_path, "w"), indent=1)
 hdr = ("%9s | %9s %9s %9s %8s %8s %7s %6s | %9s %9s %9s %8s %7s %6s" %
