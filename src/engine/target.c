@@ -865,6 +865,14 @@ int target_start(struct target *t, char *err, size_t errlen)
 			return -e;
 		}
 	}
+	if (t->cfg.flowlogs) {
+		const char *dir = t->cfg.flowlog_cfg.s3_dir;
+		if ((mkdir(dir, 0755) && errno != EEXIST) || access(dir, W_OK | X_OK)) {
+			int e = errno;
+			snprintf(err, errlen, "flow-log directory %s: %s", dir, strerror(e));
+			return -e;
+		}
+	}
 	if (t->cfg.archive) {
 		int r = archive_new(&t->arch, &t->cfg.archive_cfg, err, errlen);
 		if (r)
