@@ -80,8 +80,8 @@ cpu() {
 }
 # wait_for FILE REGEX SECONDS
 wait_for() {
-	local i
-	for i in $(seq $(($3 * 10))); do
+	local _
+	for _ in $(seq $(($3 * 10))); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -89,9 +89,9 @@ wait_for() {
 }
 # stop PID SIGNAL SECONDS: signal, wait, and KILL if it does not end
 stop() {
-	local i
+	local _
 	kill -"$2" "$1" 2>/dev/null
-	for i in $(seq $(($3 * 10))); do
+	for _ in $(seq $(($3 * 10))); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done

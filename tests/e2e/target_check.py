@@ -98,22 +98,38 @@ def run(cmd):
     return p.returncode, p.stdout, p.stderr
 
 
-def frames_in(path):
-    rc, out, err = run(["capinfos", "-c", "-M", path])
-    if rc != 0:
-        fail("capinfos %s: %s" % (path, err.strip()))
-    m = re.search(r"Number of packets:\s*(\d+)", out)
-    if not m:
-        fail("capinfos %s: no packet count in %r" % (path, out))
-    return int(m.group(1))
+def tshark_errors(err):
+    return "\n".join(l for l in err.splitlines()
+                     if l.strip() and not l.startswith("Running as user"))
+
+
+def capinfos_counts(files):
+    """{file: packets} from capinfos, in batches (one process per file is slow)."""
+    counts = {}
+    for i in range(0, len(files), 200):
+        batch = files[i:i + 200]
+        rc, out, err = run(["capinfos", "-c", "-M"] + batch)
+        if rc != 0:
+            fail("capinfos: %s" % err.strip()[:300])
+        cur = None
+        for line in out.splitlines():
+            m = re.match(r"^File name:\s*(.*)$", line)
+            if m:
+                cur = m.group(1).strip()
+            m = re.match(r"^Number of packets:\s*(\d+)", line)
+            if m and cur:
+                counts[cur] = int(m.group(1))
+    missing = [f for f in files if f not in counts]
+    if missing:
+        fail("capinfos gave no packet count for %s" % missing[:3])
+    return counts
 
 
 def cmd_archive(args):
     top = args[0]
     expect = int(args[args.index("--expect") + 1]) if "--expect" in args else None
     allow_part = int(args[args.index("--allow-part") + 1]) if "--allow-part" in args else 0
-    total = 0
-    files = 0
+    done = []  # (session, path) of finished files
     for sess in sorted(os.listdir(top)):
         d = os.path.join(top, sess)
         if not os.path.isdir(d):
@@ -126,31 +142,40 @@ def cmd_archive(args):
             m = NAME_RE.match(n)
             if not m or m.group(1) != sess:
                 fail("%s/%s: not named vxscope-%s-<UTC>.pcapng" % (d, n, sess))
-            if m.group(3):
-                continue  # being written when the process died: not required to be readable
-            f = os.path.join(d, n)
-            nf = frames_in(f)
-            rc, out, err = run(["tshark", "-n", "-r", f, "-T", "fields", "-e", "frame.number",
-                                "-e", "_ws.malformed", "-e", "vxlan.vni", "-e", "geneve.vni",
-                                "-e", "frame.interface_name"])
-            err = "\n".join(l for l in err.splitlines()
-                            if l.strip() and not l.startswith("Running as user"))
-            if rc != 0 or err:
-                fail("tshark -r %s: exit %d: %s" % (f, rc, err[:300]))
-            lines = [l.split("\t") for l in out.splitlines()]
-            if len(lines) != nf:
-                fail("%s: tshark read %d frames, capinfos says %d" % (f, len(lines), nf))
-            for l in lines:
-                if not l[2] and not l[3]:
-                    fail("%s: frame %s decodes as neither VXLAN nor GENEVE" % (f, l[0]))
-                if l[4] and l[4] != sess:
-                    fail("%s: frame %s on interface %r, not the session %r" % (f, l[0], l[4],
-                                                                              sess))
-            total += nf
-            files += 1
+            if not m.group(3):  # a .part was being written when the process died
+                done.append((sess, os.path.join(d, n)))
+    counts = capinfos_counts([f for _, f in done])
+    per_sess = {}
+    for sess, f in done:
+        per_sess[sess] = per_sess.get(sess, 0) + counts[f]
+    total = sum(per_sess.values())
+    if done:
+        # one tshark over all files (mergecap reads every one of them whole): each frame must
+        # decode as VXLAN or GENEVE, on the interface named after its session folder
+        merged = os.path.join(top, "..", ".archive-check.pcapng")
+        rc, out, err = run(["mergecap", "-w", merged] + [f for _, f in done])
+        if rc != 0 or tshark_errors(err):
+            fail("mergecap of the archive: exit %d: %s" % (rc, tshark_errors(err)[:300]))
+        rc, out, err = run(["tshark", "-n", "-r", merged, "-T", "fields", "-e", "frame.number",
+                            "-e", "vxlan.vni", "-e", "geneve.vni", "-e",
+                            "frame.interface_name"])
+        os.unlink(merged)
+        if rc != 0 or tshark_errors(err):
+            fail("tshark over the archive: exit %d: %s" % (rc, tshark_errors(err)[:300]))
+        seen = {}
+        for l in (l.split("\t") for l in out.splitlines()):
+            if not l[1] and not l[2]:
+                fail("archive frame %s (merged) decodes as neither VXLAN nor GENEVE" % l[0])
+            seen[l[3]] = seen.get(l[3], 0) + 1
+        if seen != per_sess:
+            diff = {k: (seen.get(k), per_sess.get(k)) for k in set(seen) | set(per_sess)
+                    if seen.get(k) != per_sess.get(k)}
+            fail("frames per interface name in tshark != frames per session folder: %s"
+                 % dict(list(diff.items())[:5]))
     if expect is not None and total != expect:
         fail("archive %s holds %d frames, expected %d" % (top, total, expect))
-    ok("archive: %d files, %d frames, all read by capinfos and tshark" % (files, total))
+    ok("archive: %d files, %d sessions, %d frames, all read by capinfos and tshark"
+       % (len(done), len(per_sess), total))
     print(total)
 
 

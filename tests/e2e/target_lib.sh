@@ -16,6 +16,7 @@
 
 ROOT=${VXS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${VXS_BIN:-$ROOT/build/release/vxscope}
+# shellcheck disable=SC2034 # used by the tests that source this
 SEND=${VXS_SEND:-$ROOT/build/release/tools/vxlan_send}
 TCHECK="python3 $ROOT/tests/e2e/target_check.py"
 TARGET_PID=""

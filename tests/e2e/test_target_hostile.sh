@@ -42,7 +42,7 @@ for BIN in $bins; do
 	sleep 1
 	code=$(nsx tgt curl -s -o /dev/null -w '%{http_code}' "http://$HTTP/healthz")
 	[ "$code" = 200 ] || vxs_die "/healthz answered $code after the hostile input"
-	read -r sent mal rcidr rvni acc trunc < <(python3 -c '
+	read -r sent mal rcidr rvni _ trunc < <(python3 -c '
 import json, sys
 w = json.load(open(sys.argv[1]))
 print(w["sent"], w["malformed"], w["refused_cidr"], w["refused_vni"], w["accepted"],

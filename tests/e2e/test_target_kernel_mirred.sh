@@ -44,7 +44,7 @@ ns_spawn peer "$T/http.log" python3 -m http.server --bind :: 8080 --directory "$
 wait_port peer 8080
 ns_spawn peer "$T/iperf.log" iperf3 -s -1 -p 5201
 wait_port peer 5201
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	nsx src curl -s -o /dev/null "http://10.96.0.2:8080/run.sh" || vxs_die "curl v4"
 	nsx src curl -s -o /dev/null "http://[fd96::2]:8080/e2e/lib.sh" || vxs_die "curl v6"
 	nsx src curl -s -o /dev/null "http://10.96.0.2:8080/nothing-here" # a 404

@@ -72,10 +72,10 @@ print("flow records hold %d packets; %d processed; offline capture summary: %s" 
 sys.exit(0 if pk == s["processed"] else 1)
 PY
 n=0
-for f in $(find "$D/flowlogs" -name '*.log.gz'); do
+while IFS= read -r f; do
 	gzip -t "$f" || vxs_die "flow log $f is not a whole gzip file"
 	n=$((n + 1))
-done
+done < <(find "$D/flowlogs" -name '*.log.gz')
 [ "$n" -gt 0 ] || vxs_die "no flow-log file after SIGTERM"
 vxs_log "SIGTERM: $archived packets archived, records and $n flow-log files complete"
 

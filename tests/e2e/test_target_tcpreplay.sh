@@ -60,7 +60,8 @@ target_stop TERM
 
 GOT=$(pcap_count "$T/tgt.pcap")
 vxs_log "tcpreplay sent $SENT; tcpdump at the target saw $GOT; kernel UDP: delivered" \
-	"$((in1 - in0)), rcvbuf errors $((rcvbuf1 - rcvbuf0)), checksum errors $((csum1 - csum0))," \
+	"$((in1 - in0)), rcvbuf errors $((rcvbuf1 - rcvbuf0)), errors $((inerr1 - inerr0)), checksum" \
+	"errors $((csum1 - csum0))," \
 	"no port $((noport1 - noport0))"
 [ "$GOT" = "$SENT" ] || vxs_die "the veth lost frames ($SENT sent, $GOT arrived)"
 [ $((in1 - in0 + rcvbuf1 - rcvbuf0)) = "$SENT" ] ||
