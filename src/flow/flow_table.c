@@ -263,7 +263,10 @@ static void expire_idle(struct flow_table *t)
 	for (int l = 0; l < NLISTS; l++) {
 		while (t->head[l] != NIL) {
 			uint32_t i = t->head[l];
-			if (t->now_ns - flow_last_ns(slot(t, i)) <= idle[l])
+			/* A flow with no counted packet (only dedup copies found it) has no
+			 * activity to wait for: it goes (and INT64_MIN must not be subtracted). */
+			int64_t last = flow_last_ns(slot(t, i));
+			if (last != INT64_MIN && t->now_ns - last <= idle[l])
 				break;
 			end_flow(t, i, FLOW_END_IDLE);
 		}
