@@ -32,6 +32,7 @@ struct arch_session {
 	uint64_t pending;      /* frames handed to the writer since its last successful flush */
 	int64_t period_end;    /* time rotation: the open file ends at this ns */
 	int64_t retry_at;      /* after a failure: no writing before this */
+	uint64_t last_use;     /* archive-wide write counter at the last write */
 	char **ring;           /* finished files kept, oldest first (rotate_count) */
 	unsigned nring;
 	struct arch_session *next; /* hash chain */
@@ -45,6 +46,8 @@ struct archive {
 	unsigned nslots, nsessions;
 	struct arch_session *last;
 	struct archive_stats st;
+	unsigned nopen;
+	uint64_t uses;
 	char errmsg[ARCH_PATH + 128];
 	unsigned children;
 };
@@ -87,6 +90,8 @@ int archive_new(struct archive **out, const struct archive_cfg *cfg, char *err, 
 		a->cfg.retry_ns = 5000000000LL;
 	if (!a->cfg.max_sessions)
 		a->cfg.max_sessions = 4096;
+	if (!a->cfg.max_open)
+		a->cfg.max_open = 128;
 	if (strlen(cfg->dir) > 3000) {
 		snprintf(err, errlen, "archive directory name is too long (over 3000 bytes)");
 		free(a);
@@ -178,6 +183,7 @@ static void finish(struct archive *a, struct arch_session *s)
 		return;
 	int r = pkt_writer_close(s->w);
 	s->w = NULL;
+	a->nopen--;
 	if (r) {
 		set_error(a, "finishing", s->part, -r);
 		a->st.lost += s->pending;
@@ -206,8 +212,25 @@ static void fail(struct archive *a, struct arch_session *s, int64_t now, const c
 	s->retry_at = now + a->cfg.retry_ns;
 }
 
+/* Keep the number of open files (and their buffers) bounded: finish the least recently
+ * written one. */
+static void make_room(struct archive *a)
+{
+	while (a->nopen >= a->cfg.max_open) {
+		struct arch_session *old = NULL;
+		for (unsigned i = 0; i < a->nslots; i++)
+			for (struct arch_session *s = a->slots[i]; s; s = s->next)
+				if (s->w && (!old || s->last_use < old->last_use))
+					old = s;
+		if (!old)
+			return;
+		finish(a, old);
+	}
+}
+
 static int open_file(struct archive *a, struct arch_session *s, int linktype, int64_t ts_ns)
 {
+	make_room(a);
 	int r = mkdir_p(s->dir);
 	if (r) {
 		s->part[0] = 0;
@@ -238,6 +261,7 @@ static int open_file(struct archive *a, struct arch_session *s, int linktype, in
 		fail(a, s, ts_ns, "creating", -r);
 		return r;
 	}
+	a->nopen++;
 	r = pkt_writer_add_interface(s->w, linktype, s->label, "vxscope target", &s->ifid);
 	if (r) {
 		fail(a, s, ts_ns, "writing", -r);
@@ -317,6 +341,7 @@ int archive_write(struct archive *a, const char *label, int linktype, int64_t ts
 		return r;
 	}
 	s->pending++;
+	s->last_use = ++a->uses;
 	s->bytes += 32u + ((caplen + 3u) & ~3u);
 	if (a->cfg.rotate_bytes && s->bytes >= a->cfg.rotate_bytes)
 		finish(a, s);

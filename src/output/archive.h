@@ -31,6 +31,8 @@ struct archive_cfg {
 	char *const *post_argv;  /* NULL, or a NULL-terminated command; the file is appended */
 	int64_t retry_ns;        /* after a write failure; 0 -> 5 s */
 	unsigned max_sessions;   /* 0 -> 4096; frames of further sessions are counted as lost */
+	unsigned max_open;       /* 0 -> 128 files open at once (each holds a 1 MiB buffer);
+	                            past it the least recently written file is finished */
 };
 
 struct archive_stats {

@@ -220,6 +220,49 @@ static void test_archive_rotation(void **state)
 	rmdir(dir);
 }
 
+/* More sessions than open files allowed: the least recently written file is finished and a
+ * new one started later; no frame is lost. */
+static void test_archive_max_open(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vxs-arch-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct archive_cfg cfg = {.dir = dir, .max_open = 2};
+	struct archive *a;
+	char err[256];
+	assert_int_equal(archive_new(&a, &cfg, err, sizeof(err)), 0);
+	uint8_t frame[60] = {0};
+	const char *labels[3] = {"s1", "s2", "s3"};
+	int64_t t0 = 1704067205LL * 1000000000;
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(archive_write(a, labels[i % 3], 1, t0 + i, frame, 60, 60), 0);
+	archive_close(a);
+	uint64_t frames = 0;
+	unsigned files = 0;
+	for (int k = 0; k < 3; k++) {
+		char sdir[128];
+		snprintf(sdir, sizeof(sdir), "%s/%s", dir, labels[k]);
+		DIR *d = opendir(sdir);
+		assert_non_null(d);
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			assert_null(strstr(e->d_name, ".part"));
+			char p[512];
+			snprintf(p, sizeof(p), "%s/%s", sdir, e->d_name);
+			frames += count_frames(p);
+			unlink(p);
+			files++;
+		}
+		closedir(d);
+		rmdir(sdir);
+	}
+	rmdir(dir);
+	assert_int_equal(frames, 30);
+	assert_true(files > 3); /* round-robin over 3 sessions with 2 open: files were cycled */
+}
+
 static void test_archive_unwritable(void **state)
 {
 	(void)state;
@@ -305,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_admission_file),
 		cmocka_unit_test(test_spsc_order_wrap_full),
 		cmocka_unit_test(test_archive_rotation),
+		cmocka_unit_test(test_archive_max_open),
 		cmocka_unit_test(test_archive_unwritable),
 		cmocka_unit_test(test_udp_receiver_frame),
 	};
