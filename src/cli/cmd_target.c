@@ -432,6 +432,8 @@ int cmd_target(int argc, char **argv)
 	    cfg.admission.ncidr || cfg.admission.nvni ? "" : " (accepting everything)");
 	if (target_start(t, err, sizeof(err))) {
 		fprintf(stderr, "vxscope target: %s\n", err);
+		char e2[1024];
+		(void)target_stop(t, e2, sizeof(e2)); /* threads that did start */
 		rc = EXIT_USAGE;
 		goto out;
 	}

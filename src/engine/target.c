@@ -1111,6 +1111,7 @@ int target_stop(struct target *t, char *err, size_t errlen)
 {
 	int rc = 0;
 	err[0] = 0;
+	bool ran = t->rx_started; /* every worker initialised and the receiver started */
 	atomic_store_explicit(&t->stopping, 1, memory_order_release);
 	if (t->rx_started)
 		pthread_join(t->rx_th, NULL);
@@ -1144,7 +1145,7 @@ int target_stop(struct target *t, char *err, size_t errlen)
 		for (unsigned i = 0; i < t->nw && t->w; i++)
 			t->w[i].flow_buf.out = NULL;
 		char e2[512];
-		int r = write_findings(t, e2, sizeof(e2));
+		int r = ran ? write_findings(t, e2, sizeof(e2)) : 0;
 		if (r && !rc) {
 			rc = r;
 			snprintf(err, errlen, "%s", e2);
