@@ -59,8 +59,9 @@ static void target_usage(FILE *f)
 	      "  --rcvbuf BYTES         socket receive buffer (default 67108864)\n"
 	      "  --allow-cidr CIDR      accept only these outer sources (repeatable)\n"
 	      "  --allow-vni N|A-B      accept only these VNIs (repeatable)\n"
-	      "  --allow-file FILE      more of both, 'cidr X' / 'vni N' lines; SIGHUP re-reads it\n"
-	      "  --archive DIR          per-session pcapng: DIR/SESSION/vxscope-SESSION-TIME.pcapng\n"
+	      "  --allow-file FILE      more of both: 'cidr X' / 'vni N' lines (SIGHUP re-reads)\n"
+	      "  --archive DIR          per-session pcapng files:\n"
+	      "                         DIR/SESSION/vxscope-SESSION-TIME.pcapng\n"
 	      "  --rotate-size MB       new file past MB MiB\n"
 	      "  --rotate-seconds S     new file at every multiple of S s of UTC time\n"
 	      "  --rotate-count N       keep the newest N files per session (a ring)\n"
@@ -304,7 +305,8 @@ int cmd_target(int argc, char **argv)
 		case O_FLINT:
 			if (!cli_parse_u64(optarg, 60, 600, "--flowlog-interval", &v) ||
 			    (v != 60 && v != 600)) {
-				fprintf(stderr, "vxscope target: --flowlog-interval is 60 or 600\n");
+				fprintf(stderr,
+					"vxscope target: --flowlog-interval is 60 or 600\n");
 				goto usage;
 			}
 			cfg.flowlog_cfg.interval_s = (int)v;
@@ -473,7 +475,8 @@ int cmd_target(int argc, char **argv)
 					say("SIGHUP: admission: %s", adm);
 				}
 				if (sessions && access(sessions, R_OK))
-					fprintf(stderr, "vxscope target: SIGHUP: --sessions %s: %s\n",
+					fprintf(stderr,
+						"vxscope target: SIGHUP: --sessions %s: %s\n",
 						sessions, strerror(errno));
 			} else {
 				say("%s: stopping", strsignal((int)si.ssi_signo));

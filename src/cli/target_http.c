@@ -122,7 +122,8 @@ int target_http_start(struct target_http **out, const char *spec, struct target 
 	bool v6;
 	uint16_t port;
 	if (parse_spec(spec, &ss, &v6, &port)) {
-		snprintf(err, errlen, "--http %s: expected ADDR:PORT, [V6ADDR]:PORT or :PORT", spec);
+		snprintf(err, errlen, "--http %s: expected ADDR:PORT, [V6ADDR]:PORT or :PORT",
+			 spec);
 		return -EINVAL;
 	}
 	struct target_http *h = calloc(1, sizeof(*h));

@@ -163,7 +163,8 @@ static void sess_tab_fini(struct sess_tab *st)
 	free(st->index);
 }
 
-static void tlog(const struct target *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tlog(const struct target *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void tlog(const struct target *t, const char *fmt, ...)
 {
 	if (!t->cfg.log)
@@ -251,7 +252,7 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 				/* The default pair: a host without IPv6 still listens on IPv4. */
 				if (!cfg->nlisten && addrs[i].family == 6 &&
 				    (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)) {
-					tlog(t, "IPv6 unavailable, listening on IPv4 only (%s)", err);
+					tlog(t, "IPv6 unavailable, IPv4 only (%s)", err);
 					continue;
 				}
 				return r;
@@ -261,7 +262,7 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 		}
 	}
 	if (!t->nsocks) {
-		snprintf(err, errlen, "no socket to listen on (--vxlan-port 0 and --geneve-port 0)");
+		snprintf(err, errlen, "no socket to listen on (both ports are 0)");
 		return -EINVAL;
 	}
 	return 0;
@@ -277,7 +278,8 @@ void target_describe(const struct target *t, struct strbuf *b)
 	for (unsigned i = 0; i < t->nsocks; i++) {
 		int got = udp_rx_rcvbuf(t->socks[i].u);
 		strbuf_addf(b, "%s %s (receive buffer %d bytes%s)\n",
-			    t->socks[i].geneve ? "GENEVE" : "VXLAN", udp_rx_name(t->socks[i].u), got,
+			    t->socks[i].geneve ? "GENEVE" : "VXLAN", udp_rx_name(t->socks[i].u),
+			    got,
 			    t->cfg.rcvbuf > 0 && got < t->cfg.rcvbuf
 				    ? ", less than asked: raise net.core.rmem_max or run as root"
 				    : "");
@@ -357,7 +359,8 @@ static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
 	const struct ip_addr *src = tu ? &tu->src : dsrc;
 	if (w->last >= 0) {
 		struct wsession *s = &w->sess[w->last];
-		if (s->kind == kind && s->has_id == has_id && s->id == id && ipaddr_eq(&s->src, src))
+		if (s->kind == kind && s->has_id == has_id && s->id == id &&
+		    ipaddr_eq(&s->src, src))
 			return s;
 	}
 	uint64_t key[3] = {(uint64_t)kind << 33 | (uint64_t)has_id << 32 | id, 0, 0};
@@ -370,7 +373,8 @@ static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
 		if (i < 0)
 			break;
 		struct wsession *s = &w->sess[i];
-		if (s->kind == kind && s->has_id == has_id && s->id == id && ipaddr_eq(&s->src, src)) {
+		if (s->kind == kind && s->has_id == has_id && s->id == id &&
+		    ipaddr_eq(&s->src, src)) {
 			w->last = i;
 			return s;
 		}
@@ -406,7 +410,9 @@ static void account_and_archive(struct target *t, struct sess_tab *st, const str
 				const struct ip_addr *src, uint32_t payload_len)
 {
 	struct wsession *s = sess_lookup(st, p, src);
-	atomic_store_explicit(&s->packets, atomic_load_explicit(&s->packets, memory_order_relaxed) + 1,
+	/* single writer: a plain add published with a relaxed store, no locked instruction */
+	atomic_store_explicit(&s->packets,
+			      atomic_load_explicit(&s->packets, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	atomic_store_explicit(&s->bytes,
 			      atomic_load_explicit(&s->bytes, memory_order_relaxed) + payload_len,
@@ -577,8 +583,10 @@ static void refused(struct target *t, const struct ip_addr *src, enum admission_
 		char a[IPADDR_STRLEN];
 		uint64_t total = t->rc_l + t->rv_l;
 		tlog(t, "refused %llu datagram(s) in the last 10 s; latest from %s VNI %u (%s)",
-		     (unsigned long long)(total - t->refuse_logged), ipaddr_format(src, a, sizeof(a)),
-		     vni, v == ADM_REFUSE_CIDR ? "source not in --allow-cidr" : "VNI not in --allow-vni");
+		     (unsigned long long)(total - t->refuse_logged),
+		     ipaddr_format(src, a, sizeof(a)), vni,
+		     v == ADM_REFUSE_CIDR ? "source not in --allow-cidr"
+					  : "VNI not in --allow-vni");
 		t->refuse_log_ns = now;
 		t->refuse_logged = total;
 	}
@@ -938,9 +946,10 @@ void target_tick(struct target *t)
 		archive_tick(t->arch, now_real());
 		const struct archive_stats *as = archive_stats(t->arch);
 		if (as->write_errors != t->arch_errors_logged) {
-			snprintf(msg, sizeof(msg), "archive: %s (%llu frame(s) lost so far; analysis "
-				 "goes on, writing is retried every 5 s)", archive_last_error(t->arch),
-				 (unsigned long long)as->lost);
+			snprintf(msg, sizeof(msg),
+				 "archive: %s (%llu frame(s) lost so far; analysis goes on, "
+				 "writing is retried every 5 s)",
+				 archive_last_error(t->arch), (unsigned long long)as->lost);
 			t->arch_errors_logged = as->write_errors;
 		}
 		pthread_mutex_unlock(&t->arch_mu);
@@ -1158,8 +1167,9 @@ int target_stop(struct target *t, char *err, size_t errlen)
 		const struct archive_stats *as = archive_stats(t->arch);
 		if (as->write_errors && !rc) {
 			rc = -(as->last_errno ? as->last_errno : EIO);
-			snprintf(err, errlen, "archive: %llu write error(s), %llu frame(s) lost; the "
-				 "last: %s", (unsigned long long)as->write_errors,
+			snprintf(err, errlen,
+				 "archive: %llu write error(s), %llu frame(s) lost; the last: %s",
+				 (unsigned long long)as->write_errors,
 				 (unsigned long long)as->lost, archive_last_error(t->arch));
 		}
 		pthread_mutex_unlock(&t->arch_mu);

@@ -184,8 +184,10 @@ static void test_archive_rotation(void **state)
 	/* 2024-01-01T00:00:05Z .. : periods end at :10, :20, :30, :40 */
 	int64_t t0 = 1704067205LL * 1000000000;
 	for (int i = 0; i < 40; i++)
-		assert_int_equal(archive_write(a, "vxlan-7-10.0.0.5", 1, t0 + (int64_t)i * 1000000000,
-					       frame, sizeof(frame), sizeof(frame)), 0);
+		assert_int_equal(archive_write(a, "vxlan-7-10.0.0.5", 1,
+					       t0 + (int64_t)i * 1000000000, frame, sizeof(frame),
+					       sizeof(frame)),
+				 0);
 	assert_int_equal(archive_write(a, "bad/label", 1, t0, frame, 60, 60), 0);
 	archive_close(a);
 	/* 4 files for the session (05-09, 10-19, 20-29, 30-39, 40-44 -> 5), ring of 2 kept */
