@@ -261,6 +261,26 @@ static void close_windows(struct flowlog_sink *s, int64_t w)
 	}
 }
 
+void flowlog_sink_advance(struct flowlog_sink *s, int64_t now_ns)
+{
+	int64_t sec = timefmt_epoch_s(now_ns);
+	int64_t w = sec / s->cfg.interval_s - (sec % s->cfg.interval_s < 0);
+	if (s->have_win && w > s->cur_win) {
+		close_windows(s, w);
+		s->cur_win = w;
+	}
+	/* An S3 file whose 5 minutes are over (and a window past them) is complete: finish it
+	 * so it can be shipped; a late record would open a new file. */
+	if (s->cfg.s3_dir && s->gz &&
+	    sec >= s->s3_bucket + S3_FILE_SECONDS + (int64_t)s->cfg.interval_s) {
+		drain(s, true);
+		if (gzclose(s->gz) != Z_OK)
+			set_err(s, -EIO, "cannot finish", "S3 file");
+		s->gz = NULL;
+		s->s3_bucket = INT64_MIN;
+	}
+}
+
 void flowlog_sink_packet(struct flowlog_sink *s, struct flow *f, struct flow_ext *fx, int dir,
 			 const struct packet *p)
 {

@@ -458,13 +458,15 @@ static void worker_one(struct worker *w, const struct rx_rec *h, const uint8_t *
  * queue).  Publish counters and flush records now and then. */
 static void inline_housekeeping(struct worker *w, bool force)
 {
-	worker_publish(w);
 	int64_t now = now_mono();
 	if (force || now >= w->next_flush) {
+		if (!force)
+			pipeline_advance(w->pl, now_real());
 		if (w->t->flows_fp)
 			(void)strbuf_flush(&w->flow_buf);
 		w->next_flush = now + FLUSH_NS;
 	}
+	worker_publish(w);
 }
 
 static void *worker_main(void *arg)
@@ -486,6 +488,9 @@ static void *worker_main(void *arg)
 				break;
 			int64_t now = now_mono();
 			if (now >= next_flush) {
+				/* quiet: the wall clock ends idle flows and Flow Logs windows */
+				pipeline_advance(w->pl, now_real());
+				worker_publish(w);
 				(void)strbuf_flush(&w->flow_buf);
 				next_flush = now + FLUSH_NS;
 			}

@@ -273,6 +273,14 @@ static void expire_idle(struct flow_table *t)
 	}
 }
 
+void flow_table_advance(struct flow_table *t, int64_t now_ns)
+{
+	if (!t->st.created || now_ns <= t->now_ns)
+		return;
+	t->now_ns = now_ns;
+	expire_idle(t);
+}
+
 static uint32_t alloc_slot(struct flow_table *t)
 {
 	if (t->free_head != NIL) {
