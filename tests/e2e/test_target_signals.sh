@@ -10,9 +10,9 @@
 #     flow records and findings equal `vxscope analyze` offline on the archive, every field (no
 #     received packet is missing from a record); every packet processed is in a flow record;
 #     the flow-log files are whole gzip files.
-#   SIGKILL mid-stream (rotating every 1 MB): only finished pcapng files and at most one .part
-#     per session remain; every finished file reads in capinfos and tshark; every complete line
-#     of the record files is JSON.
+#   SIGKILL mid-stream (rotating every 1 MB, flows idle after 1 s): only finished pcapng files
+#     and at most one .part per session remain; every finished file reads in capinfos and
+#     tshark; the flow records written so far are there, every complete line of them JSON.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/target_lib.sh"
@@ -81,9 +81,10 @@ vxs_log "SIGTERM: $archived packets archived, records and $n flow-log files comp
 
 # ---- SIGKILL under load ----
 D="$T/kill"
-target_start tgt "$D" --listen 127.0.0.1 --rotate-size 1
+# short idle timeouts so flows end, and records are written and flushed, before the kill
+target_start tgt "$D" --listen 127.0.0.1 --rotate-size 1 --idle 1 --tcp-idle 1
 sender_start 10
-sleep 3
+sleep 4
 target_stop KILL
 stop_pid "$SENDER_PID" TERM 5
 $TCHECK archive "$D/archive" --allow-part 1 >"$D/archive.check" || vxs_die "archive after SIGKILL"
@@ -100,6 +101,7 @@ for p in sys.argv[1:]:
         json.loads(line)
         n += 1
 print("records: %d complete lines, all JSON" % n)
+sys.exit(0 if n > 0 else 1)  # flows ended (1 s idle) and the file is flushed every second
 PY
 vxs_log "SIGKILL: $files finished files and $parts .part file(s) left, all finished ones readable"
 echo "all checks passed"
