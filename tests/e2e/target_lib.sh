@@ -30,15 +30,16 @@ target_need()
 }
 
 # target_start NS DIR [ARGS...]: start `vxscope target` inside NS with --archive DIR/archive,
-# --records DIR/records and --stats DIR/stats.json plus ARGS; log in DIR/target.log; wait
-# until it says ready (10 s).  Its pid in TARGET_PID.
+# --records DIR/records and --stats DIR/stats.json plus ARGS (and $VXS_TARGET_ARGS, e.g.
+# "--workers 2" to run every test with two workers); log in DIR/target.log; wait until it says
+# ready (10 s).  Its pid in TARGET_PID.
 target_start()
 {
 	local n="$1" dir="$2"
 	shift 2
 	mkdir -p "$dir/archive" "$dir/records" || vxs_die "mkdir $dir"
 	ns_spawn "$n" "$dir/target.log" "$BIN" target --archive "$dir/archive" \
-		--records "$dir/records" --stats "$dir/stats.json" "$@"
+		--records "$dir/records" --stats "$dir/stats.json" "$@" ${VXS_TARGET_ARGS:-}
 	TARGET_PID=$VXS_LAST_PID
 	TARGET_DIR=$dir
 	if ! wait_log "$dir/target.log" 'vxscope target: (.*; )?ready$' 10; then

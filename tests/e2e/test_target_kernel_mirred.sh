@@ -68,6 +68,9 @@ $TCHECK metrics "$T/metrics.txt" --expect 'vxscope_rx_packets_total{session="vxl
 # end the mirror (background IPv6/ARP chatter would go on being mirrored), then let the last
 # datagrams reach both captures and the target
 nsx src tc qdisc del dev eth0 clsact || vxs_die "removing the mirror"
+# the VXLAN device also sends its own IPv6 chatter (router solicitations, MLD): silence it
+# before the counting ends, or a late one reaches the target after the captures stopped
+nsx src ip link set vxm4242 down || vxs_die "vxm4242 down"
 sleep 1
 tcpdump_stop "$TD_SRC" "$T/sent.pcap.log"
 tcpdump_stop "$TD_TGT" "$T/tgt.pcap.log"
