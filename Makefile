@@ -26,7 +26,7 @@ GCC_ONLY  := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head 
 CPPFLAGS  += -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -pipe -fno-strict-aliasing $(WARN) $(GCC_ONLY)
-LDLIBS    += -lpcap -ljansson -lz -lm -lpthread
+LDLIBS    += -lpcap -ljansson -lz -lm -lpthread -lmicrohttpd
 
 ifeq ($(SANITIZER),asan)
 CFLAGS    += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -89,5 +89,6 @@ int cmd_analyze(int argc, char **argv);
 int cmd_filter(int argc, char **argv); /* cmd_filter.c: own exit codes, see there */
 int cmd_mirror(int argc, char **argv);
 int cmd_qos(int argc, char **argv);
+int cmd_target(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	      "  filter check|explain   validate AWS mirror filters/sessions; explain a capture\n"
 	      "  qos plan [FILE...]     a Linux tc script (HTB, DSCP filters, MSS clamp) from the\n"
 	      "                         traffic classes and rate limits a capture shows\n"
+	      "  target                 live mirror target: receive, archive, flow logs, health\n"
 	      "  version                print the version\n"
 	      "\n"
 	      "'vxscope COMMAND --help' describes each command.  Exit status: 0 ok, 1 usage,\n"
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
 		{"filter", cmd_filter},
 		{"mirror", cmd_mirror},
 		{"qos", cmd_qos},
+		{"target", cmd_target},
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i].name))

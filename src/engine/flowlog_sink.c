@@ -153,6 +153,8 @@ static void s3_switch(struct flowlog_sink *s, int64_t end_s)
 	char key[128];
 	snprintf(key, sizeof(key), "%s%lld%llu", flid, (long long)bucket,
 		 (unsigned long long)s->s3_seq++);
+	if (s->cfg.instance)
+		snprintf(key + strlen(key), sizeof(key) - strlen(key), "/%u", s->cfg.instance);
 	uint32_t h = (uint32_t)hash_bytes(key, strlen(key), 0);
 	char path[4096];
 	snprintf(path, sizeof(path),
@@ -257,6 +259,26 @@ static void close_windows(struct flowlog_sink *s, int64_t w)
 		for (int d = 0; d < 2; d++)
 			if (fx->win[d].packets && fx->win[d].win < w)
 				emit(s, fx->flow, fx, d);
+	}
+}
+
+void flowlog_sink_advance(struct flowlog_sink *s, int64_t now_ns)
+{
+	int64_t sec = timefmt_epoch_s(now_ns);
+	int64_t w = sec / s->cfg.interval_s - (sec % s->cfg.interval_s < 0);
+	if (s->have_win && w > s->cur_win) {
+		close_windows(s, w);
+		s->cur_win = w;
+	}
+	/* An S3 file whose 5 minutes are over (and a window past them) is complete: finish it
+	 * so it can be shipped; a late record would open a new file. */
+	if (s->cfg.s3_dir && s->gz &&
+	    sec >= s->s3_bucket + S3_FILE_SECONDS + (int64_t)s->cfg.interval_s) {
+		drain(s, true);
+		if (gzclose(s->gz) != Z_OK)
+			set_err(s, -EIO, "cannot finish", "S3 file");
+		s->gz = NULL;
+		s->s3_bucket = INT64_MIN;
 	}
 }
 

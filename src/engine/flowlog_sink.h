@@ -27,6 +27,8 @@ struct flowlog_sink_cfg {
 	const char *s3_dir;    /* AWS layout under this directory instead of a stream */
 	const char *account_id, *region, *flow_log_id, *interface_id, *vpc_id, *subnet_id,
 		*instance_id, *az_id;
+	unsigned instance;     /* several sinks into one s3_dir (live workers): kept apart in
+	                          the file-name hash */
 };
 
 void flowlog_sink_cfg_default(struct flowlog_sink_cfg *cfg);
@@ -42,6 +44,8 @@ int flowlog_sink_open(struct flowlog_sink **out, const struct flowlog_sink_cfg *
 void flowlog_sink_packet(struct flowlog_sink *s, struct flow *f, struct flow_ext *fx, int dir,
 			 const struct packet *p);
 void flowlog_sink_flow_end(struct flowlog_sink *s, struct flow *f, struct flow_ext *fx);
+/* Time passes without packets (live): write the records of the windows that ended by now_ns. */
+void flowlog_sink_advance(struct flowlog_sink *s, int64_t now_ns);
 /* Flush and close; 0 or the first write error (-errno) with a message in err. */
 int flowlog_sink_close(struct flowlog_sink *s, char *err, size_t errlen);
 const struct flowlog_sink_stats *flowlog_sink_stats(const struct flowlog_sink *s);

@@ -121,6 +121,15 @@ void pipeline_finish(struct pipeline *pl)
 		flow_table_flush(pl->flows);
 }
 
+void pipeline_advance(struct pipeline *pl, int64_t now_ns)
+{
+	if (pl->finished || !pl->flows)
+		return;
+	flow_table_advance(pl->flows, now_ns);
+	if (pl->cfg.flowlogs)
+		flowlog_sink_advance(pl->cfg.flowlogs, now_ns);
+}
+
 void pipeline_free(struct pipeline *pl)
 {
 	if (!pl)

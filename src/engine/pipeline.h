@@ -79,6 +79,9 @@ void pipeline_free(struct pipeline *pl);
 /* Feed one captured frame: p has the capture facts set (frame, ts_ns, caplen, wirelen,
  * linktype, data); decode and everything after happen here. */
 void pipeline_packet(struct pipeline *pl, struct packet *p);
+/* Live capture: the clock is at now_ns though no packet came: end the flows idle by then and
+ * write the Flow Logs windows that ended (offline, packet time alone moves the clock). */
+void pipeline_advance(struct pipeline *pl, int64_t now_ns);
 
 const struct decode_stats *pipeline_stats(const struct pipeline *pl);
 const struct flow_table_stats *pipeline_flow_stats(const struct pipeline *pl);

@@ -118,6 +118,9 @@ struct flow_table_stats {
 /* NULL on out of memory.  Memory grows with live flows up to cfg->max_flows. */
 struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn on_end,
 				  void *ctx);
+/* Time passes without packets (a live capture that went quiet): move the clock forward to
+ * now_ns (never back) and end the flows idle by then. */
+void flow_table_advance(struct flow_table *t, int64_t now_ns);
 /* Ends (FLOW_END_EOF) and frees every live flow, oldest first by creation. */
 void flow_table_flush(struct flow_table *t);
 void flow_table_free(struct flow_table *t);

@@ -263,11 +263,22 @@ static void expire_idle(struct flow_table *t)
 	for (int l = 0; l < NLISTS; l++) {
 		while (t->head[l] != NIL) {
 			uint32_t i = t->head[l];
-			if (t->now_ns - flow_last_ns(slot(t, i)) <= idle[l])
+			/* A flow with no counted packet (only dedup copies found it) has no
+			 * activity to wait for: it goes (and INT64_MIN must not be subtracted). */
+			int64_t last = flow_last_ns(slot(t, i));
+			if (last != INT64_MIN && t->now_ns - last <= idle[l])
 				break;
 			end_flow(t, i, FLOW_END_IDLE);
 		}
 	}
+}
+
+void flow_table_advance(struct flow_table *t, int64_t now_ns)
+{
+	if (!t->st.created || now_ns <= t->now_ns)
+		return;
+	t->now_ns = now_ns;
+	expire_idle(t);
 }
 
 static uint32_t alloc_slot(struct flow_table *t)

@@ -296,6 +296,11 @@ int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const u
 	return 0;
 }
 
+int pkt_writer_flush(struct pkt_writer *w)
+{
+	return flush(w);
+}
+
 uint64_t pkt_writer_count(const struct pkt_writer *w)
 {
 	return w->count;

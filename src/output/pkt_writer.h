@@ -38,6 +38,9 @@ int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const u
 		     uint32_t caplen, uint32_t wirelen, const char *comment)
 	__attribute__((warn_unused_result));
 
+/* Write out the buffered bytes now; 0 or the first -errno seen. */
+int pkt_writer_flush(struct pkt_writer *w) __attribute__((warn_unused_result));
+
 /* Frames written so far. */
 uint64_t pkt_writer_count(const struct pkt_writer *w);
 

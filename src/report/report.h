@@ -12,6 +12,7 @@
 
 #include "analyze/services.h"
 #include "app/app.h"
+#include "base/jsonw.h"
 #include "base/strbuf.h"
 #include "decode/decode_stats.h"
 #include "flow/flow.h"
@@ -46,6 +47,8 @@ void report_qos_html(struct strbuf *b, const struct report *r);
 
 void report_text(struct strbuf *b, const struct report *r, bool color);
 void report_json(struct strbuf *b, const struct report *r);
+/* One finding as a JSON object (an element of the report's "findings" array). */
+void report_finding_json(struct jsonw *w, const struct finding *f);
 
 struct timeseries;
 /* One self-contained HTML page (no network fetches: inline CSS, SVG and script, and a

@@ -15,7 +15,7 @@ static void kts(struct jsonw *w, const char *key, int64_t ns)
 	jsonw_kstr(w, key, timefmt_iso(ns, t, sizeof(t)));
 }
 
-static void finding_json(struct jsonw *w, const struct finding *f)
+void report_finding_json(struct jsonw *w, const struct finding *f)
 {
 	jsonw_obj_begin(w);
 	jsonw_kstr(w, "severity", severity_name(f->severity));
@@ -182,7 +182,7 @@ void report_json(struct strbuf *b, const struct report *r)
 	jsonw_key(&w, "findings");
 	jsonw_arr_begin(&w);
 	for (size_t i = 0; i < r->findings->n; i++)
-		finding_json(&w, &r->findings->v[i]);
+		report_finding_json(&w, &r->findings->v[i]);
 	jsonw_arr_end(&w);
 
 	if (r->app) {
