@@ -263,10 +263,14 @@ static void expire_idle(struct flow_table *t)
 	for (int l = 0; l < NLISTS; l++) {
 		while (t->head[l] != NIL) {
 			uint32_t i = t->head[l];
-			/* A flow with no counted packet (only dedup copies found it) has no
-			 * activity to wait for: it goes (and INT64_MIN must not be subtracted). */
-			int64_t last = flow_last_ns(slot(t, i));
-			if (last != INT64_MIN && t->now_ns - last <= idle[l])
+			/* A flow with no counted packet (only copies from a second mirror point
+			 * reached it: it links them to the flow analysed) is active when a copy
+			 * last moved it on its list (INT64_MIN must not be subtracted). */
+			const struct flow *f = slot(t, i);
+			int64_t last = flow_last_ns(f);
+			if (last == INT64_MIN)
+				last = f->listed_ns;
+			if (t->now_ns - last <= idle[l])
 				break;
 			end_flow(t, i, FLOW_END_IDLE);
 		}
