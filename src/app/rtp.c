@@ -17,9 +17,11 @@
  * type's clock units), D = (R_i - R_{i-1}) - (S_i - S_{i-1}); J += (|D| - J) / 16.  It is kept
  * in milliseconds (S differences divided by the clock rate; the timestamp difference is read
  * modulo 2^32 as a signed number).  Without a clock rate (a dynamic payload type no SDP
- * named) there is no jitter, as in Wireshark.  Mean and maximum jitter are taken, as
- * Wireshark's RTP stream statistics take them, over the stream's packets after the first
- * whose marker bit is clear; the maximum gap between packets likewise.
+ * named) there is no jitter, as in Wireshark.  Maximum jitter and the largest gap are taken,
+ * as Wireshark's RTP stream statistics take them, over the packets after the first whose
+ * marker bit is clear; the mean jitter is Wireshark's running mean, updated at those packets
+ * as mean = (mean x (k - 2) + J) / (k - 1) for the stream's k-th packet (so marked packets
+ * count in the weights but add no sample).
  *
  * Loss (A.3): expected = extended highest sequence number - first + 1; lost = expected -
  * received (negative with duplicates).  A jump of more than 3000 is a restart when the next
@@ -61,8 +63,6 @@ struct rtp_src {
 	unsigned run; /* packets in sequence so far (probation) */
 	uint32_t last_ts;
 	int64_t last_arrival_ns;
-	double jitter_sum;
-	uint64_t jitter_n;
 };
 
 struct rtp_conv {
@@ -262,8 +262,10 @@ static void packet(struct rtp_conv *c, const struct app_seg *sg, int dir)
 				r->max_delta_ms = delta_ms;
 			if (r->jitter_ms > r->max_jitter_ms)
 				r->max_jitter_ms = r->jitter_ms;
-			s->jitter_sum += r->jitter_ms;
-			s->jitter_n++;
+			/* Wireshark's running mean: weighted by the packets before this one
+			 * (the first aside), marked packets included in the count */
+			double k = (double)r->packets; /* this is packet k + 1 */
+			r->mean_jitter_ms = (r->mean_jitter_ms * (k - 1) + r->jitter_ms) / k;
 		}
 		if (!s->valid && s->run + 1 >= RTP_PROBATION)
 			s->valid = true;
@@ -318,7 +320,6 @@ void rtp_conv_end(struct rtp_conv *c, int64_t now_ns, const struct app_sink *k)
 			continue;
 		r->expected = (int64_t)(s->cycles + s->max_seq) - (int64_t)s->base_seq + 1;
 		r->lost = r->expected - (int64_t)s->received;
-		r->mean_jitter_ms = s->jitter_n ? s->jitter_sum / (double)s->jitter_n : 0;
 		r->r_factor = r->mos = -1;
 		if (r->audio && r->clock_rate) {
 			codec_impairment(r->codec, &r->ie, &r->bpl);
