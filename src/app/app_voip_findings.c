@@ -1,9 +1,9 @@
 /* app_voip_findings.c - findings from the TLS, SIP and RTP roll-ups (area "app").
  *
  * Thresholds, stated once here and shown in each finding's facts:
- *   app.tls_handshake_failure  a server whose handshakes end in a fatal alert (readable, or
- *                              encrypted before any application data): medium, high when
- *                              >= 3 and >= 10% of its handshakes.
+ *   app.tls_handshake_failure  a server whose handshakes saw a readable fatal alert (from
+ *                              either side; encrypted alerts are counted, not judged):
+ *                              medium, high when >= 3 and >= 10% of its handshakes.
  *   app.tls_old_version        a server that chose SSL 3.0, TLS 1.0 or TLS 1.1: medium.
  *   app.tls_slow_handshake     handshakes with ClientHello to ServerHello >= 1 s, or
  *                              ClientHello to the client's first application data >= 2 s:
@@ -76,12 +76,12 @@ static void tls_findings(const struct app_analyzer *a, const struct tls_server *
 			}
 			for (unsigned i = 0; i < s->fail_frames.n; i++)
 				finding_frame(f, s->fail_frames.f[i]);
-			app_endpoint_filter(&s->ep, false, "tls.alert_message", f->display_filter,
-			                    sizeof(f->display_filter));
-			char tmp[256];
-			snprintf(tmp, sizeof(tmp), "%s", f->display_filter);
-			/* alerts go both ways: match the server as either end */
-			snprintf(f->display_filter, sizeof(f->display_filter), "%s", tmp);
+			/* alerts go both ways: the server as either end */
+			char a4[IPADDR_STRLEN];
+			ipaddr_format(&s->ep.addr, a4, sizeof(a4));
+			snprintf(f->display_filter, sizeof(f->display_filter),
+			         "tls.alert_message && %s.addr == %s && tcp.port == %u",
+			         s->ep.addr.family == 6 ? "ipv6" : "ip", a4, s->ep.port);
 			f->first_ns = s->first_ns;
 			f->last_ns = s->last_ns;
 			snprintf(f->cause, sizeof(f->cause),

@@ -190,10 +190,10 @@ void app_voip_report_text(struct app_analyzer *a, struct strbuf *b)
 			app_endpoint_label(&s->ep, label, sizeof(label));
 			snprintf(t, sizeof(t), "%s%s%s", label, s->sni[0] ? " SNI " : "", s->sni);
 			line(b, 4, t);
-			int u = snprintf(t, sizeof(t),
-			                 "%llu handshakes, %llu completed, %llu failed; versions:",
+			int u = snprintf(t, sizeof(t), "%llu handshakes, %llu completed, %llu failed%s",
 			                 (unsigned long long)s->handshakes,
-			                 (unsigned long long)s->completed, (unsigned long long)s->failed);
+			                 (unsigned long long)s->completed, (unsigned long long)s->failed,
+			                 s->with_server_hello ? "; versions chosen:" : "");
 			static const char *const vn[6] = {"SSL 3.0", "TLS 1.0", "TLS 1.1",
 			                                  "TLS 1.2", "TLS 1.3", "other"};
 			for (int v = 0; v < 6 && u < (int)sizeof(t); v++)

@@ -470,7 +470,9 @@ static void alert_done(struct tls_conv *c, int dir, const struct app_seg *s)
 	t->alerts_total++;
 	if (t->nalerts < TLS_ALERTS_MAX)
 		t->alerts[t->nalerts++] = al;
-	if ((!al.encrypted && al.level == 2) || (al.encrypted && !t->has_appdata))
+	/* an encrypted alert may be a close_notify as well as a failure: only readable fatal
+	 * alerts count as failed handshakes */
+	if (!al.encrypted && al.level == 2)
 		t->fatal = true;
 	c->any = true;
 }

@@ -72,7 +72,7 @@ struct tls_txn {
 	struct tls_alert alerts[TLS_ALERTS_MAX];
 	uint8_t nalerts;
 	uint32_t alerts_total;
-	bool fatal; /* a readable fatal alert, or an encrypted one before application data */
+	bool fatal; /* a readable fatal alert (level 2) was sent */
 	int64_t hello_latency_ns;  /* ServerHello - ClientHello's last byte; -1: n/a */
 	int64_t handshake_ns;      /* client's first application_data - ClientHello; -1: n/a */
 	bool lost;                 /* the record framing was lost (bytes missing) */
