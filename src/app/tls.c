@@ -60,6 +60,8 @@ struct tls_half {
 	uint8_t al[2];
 	uint8_t nal;
 	uint8_t hello_in_record; /* 1 / 2: a hello ended in the current record */
+	uint64_t rec_frame;      /* where the current record's header began */
+	int64_t rec_ts;
 };
 
 struct tls_conv {
@@ -411,14 +413,18 @@ static void drop_buf(struct tls_half *h)
 }
 
 /* Body bytes of a handshake record, from direction dir. */
-static void handshake_bytes(struct tls_conv *c, int dir, struct cursor *d, const struct app_seg *s)
+static void handshake_bytes(struct tls_conv *c, int dir, struct cursor *d, const struct app_seg *s,
+                            bool body_start)
 {
 	struct tls_half *h = &c->half[dir];
+	size_t left0 = d->left;
 	while (d->left && !d->bad) {
 		if (h->nhh < 4) {
 			if (h->nhh == 0) {
-				h->msg_frame = s->frame;
-				h->msg_ts = s->ts_ns;
+				/* a message at the start of its record begins where the record does */
+				bool at_rec = body_start && d->left == left0;
+				h->msg_frame = at_rec ? h->rec_frame : s->frame;
+				h->msg_ts = at_rec ? h->rec_ts : s->ts_ns;
 			}
 			h->hh[h->nhh++] = cur_u8(d);
 			if (h->nhh < 4)
@@ -534,6 +540,10 @@ static void half_bytes(struct tls_conv *c, int dir, struct cursor *d, const stru
 		if (h->lost)
 			return;
 		if (h->nhdr < 5) {
+			if (!h->nhdr) {
+				h->rec_frame = s->frame;
+				h->rec_ts = s->ts_ns;
+			}
 			h->hdr[h->nhdr++] = cur_u8(d);
 			if (h->nhdr < 5)
 				continue;
@@ -552,7 +562,7 @@ static void half_bytes(struct tls_conv *c, int dir, struct cursor *d, const stru
 		size_t n = d->left < h->rec_left ? d->left : h->rec_left;
 		struct cursor body = cur_sub(d, n);
 		if (h->hdr[0] == TLS_CT_HANDSHAKE && !h->ccs) {
-			handshake_bytes(c, dir, &body, s);
+			handshake_bytes(c, dir, &body, s, h->rec_left == h->rec_len);
 		} else if (h->hdr[0] == TLS_CT_ALERT) {
 			while (body.left && h->nal < 2)
 				h->al[h->nal++] = cur_u8(&body);
