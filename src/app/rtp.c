@@ -33,7 +33,8 @@
  *       network's one-way delay is not known from a mirror and taken as 0)
  *   Id = 0.024 d + 0.11 (d - 177.3) H(d - 177.3)
  *   Ie_eff = Ie + (95 - Ie) x Ppl / (Ppl + Bpl)     (random loss: BurstR = 1; Ppl = loss %)
- *   MOS = 1 + 0.035 R + R (R - 60)(100 - R) 7e-6, 1 below R = 0, 4.5 above R = 100
+ *   MOS = 1 + 0.035 R + R (R - 60)(100 - R) 7e-6, at least 1 (the polynomial dips to 0.99
+ *         for R < 6.5), 1 below R = 0, 4.5 above R = 100
  * with Ie and Bpl from ITU-T G.113 appendix I: G.711 (PCMU, PCMA) 0 and 25.1 (with packet
  * loss concealment), G.729(A) 11 and 19.0, G.723.1 15 and 16.1, GSM-FR 20 and 10 (assumed);
  * G.722 and other codecs are treated as G.711.  Only audio streams get an estimate.
@@ -133,7 +134,8 @@ double rtp_mos(double r)
 		return 1.0;
 	if (r >= 100)
 		return 4.5;
-	return 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
+	double mos = 1.0 + 0.035 * r + r * (r - 60.0) * (100.0 - r) * 7e-6;
+	return mos < 1.0 ? 1.0 : mos; /* the polynomial dips just below 1 for R under 6.5 */
 }
 
 static void codec_impairment(const char *codec, double *ie, double *bpl)
