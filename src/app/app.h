@@ -73,7 +73,7 @@ struct app_sink {
 	void (*http)(void *ctx, const struct http_txn *t);
 	void (*dns)(void *ctx, const struct dns_txn *t);
 	void *ctx;
-	/* after ctx, so the older positional initialisers {http, dns, ctx} stay valid */
+	/* (initialise with designated initialisers: more callbacks may come) */
 	void (*tls)(void *ctx, const struct tls_txn *t);
 	void (*sip)(void *ctx, const struct sip_dialog *d);
 	/* an SDP body announced media (RTP) at an address and port */

@@ -498,8 +498,7 @@ void app_report_text(struct app_analyzer *a, struct strbuf *b)
 	void **sv = sorted(&a->servers, by_server), **pv = sorted(&a->paths, by_path);
 	void **rv = sorted(&a->resolvers, by_resolver), **nv = sorted(&a->names, by_name);
 	char t[256];
-	strbuf_adds(b, "APPLICATION (HTTP/1.x, TLS and SIP by content, DNS on port 53, RTP from SDP "
-	               "or by heuristic)\n");
+	strbuf_adds(b, "APPLICATION (HTTP/1.x, DNS, TLS, SIP, RTP)\n");
 	if (a->servers.n) {
 		snprintf(t, sizeof(t), "HTTP %llu transactions on %llu connections, %zu servers",
 		         (unsigned long long)a->tot.http_txns,
