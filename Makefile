@@ -27,6 +27,12 @@ CPPFLAGS  += -Isrc -D_GNU_SOURCE -MMD -MP
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -pipe -fno-strict-aliasing $(WARN) $(GCC_ONLY)
 LDLIBS    += -lpcap -ljansson -lz -lm -lpthread -lmicrohttpd
+# nDPI (Debian libndpi-dev) is optional: flow classification when found (NDPI=0 turns it off)
+NDPI      ?= $(shell pkg-config --exists libndpi 2>/dev/null && echo 1 || echo 0)
+ifeq ($(NDPI),1)
+CPPFLAGS  += -DVXS_HAVE_NDPI
+LDLIBS    += $(shell pkg-config --libs libndpi)
+endif
 
 ifeq ($(SANITIZER),asan)
 CFLAGS    += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -158,6 +158,9 @@ vx vxscope-flowlogs "$F" "$PACKETS" flowlogs
 # one pass writing both the flow table and the flow logs
 vx vxscope-one-pass "$F" "$PACKETS" flowlogs --flows /dev/null
 vx vxscope-analyze "$F" "$PACKETS" analyze
+# application parsing (HTTP, DNS, TLS, SIP, RTP) off, and nDPI classification on
+vx vxscope-analyze-noapp "$F" "$PACKETS" analyze --no-app
+vx vxscope-analyze-ndpi "$F" "$PACKETS" analyze --ndpi
 if [ -n "$SNAP_FILE" ]; then
 	measure tcpdump-snap "$PACKETS" tcpdump -nn -r "$SNAP_FILE" -w /dev/null
 	vx vxscope-flows-snap "$SNAP_FILE" "$PACKETS" flows

@@ -4,8 +4,8 @@
 # VXS_DEPS=build installs only what the build needs (no tshark, no test peers).
 set -eu
 
-BUILD_PKGS="build-essential make clang libpcap-dev libjansson-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libclang-rt-14-dev pkg-config"
-TEST_PKGS="time tshark tcpdump iproute2 ethtool iptables nftables tcpreplay softflowd tcptrace libndpi-bin nginx-light curl iperf3 python3 iputils-ping chromium fonts-dejavu-core"
+BUILD_PKGS="build-essential make clang libpcap-dev libjansson-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libclang-rt-14-dev pkg-config libndpi-dev"
+TEST_PKGS="time tshark tcpdump iproute2 ethtool iptables nftables tcpreplay softflowd tcptrace libndpi-bin nginx-light curl iperf3 python3 iputils-ping chromium fonts-dejavu-core sip-tester openssl unbound dnsmasq-base bind9-dnsutils"
 case "${VXS_DEPS:-all}" in
 build) want="$BUILD_PKGS" ;;
 *) want="$BUILD_PKGS $TEST_PKGS" ;;

@@ -28,6 +28,7 @@
  * (request / response / query fields only when that message was seen.)
  */
 #include "app_int.h"
+#include "classify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,18 +46,22 @@ struct app_flow {
 	void *conv;
 };
 
-static const struct app_parser *const parsers[] = {&app_dns_parser, &app_http_parser};
+/* In this order: DNS by port first, then by content SIP, TLS and HTTP, then the RTP
+ * heuristic last (it claims any UDP flow on an even port with an RTP-like header). */
+static const struct app_parser *const parsers[] = {&app_dns_parser, &app_sip_parser,
+                                                   &app_tls_parser, &app_http_parser,
+                                                   &app_rtp_parser};
 
 /* ---- tables ------------------------------------------------------------------------ */
 
-static void table_init(struct app_table *t, size_t esize, size_t max)
+void app_table_init(struct app_table *t, size_t esize, size_t max)
 {
 	memset(t, 0, sizeof(*t));
 	t->esize = esize;
 	t->max = max;
 }
 
-static void table_fini(struct app_table *t)
+void app_table_fini(struct app_table *t)
 {
 	free(t->v);
 	free(t->slot);
@@ -81,11 +86,9 @@ static int table_rehash(struct app_table *t, size_t nslot)
 	return 0;
 }
 
-/* The index of the entry with hash h that eq() accepts; created (zeroed, hash set, then
- * init()) when absent.  -1 when the table is full or memory runs out (counted). */
-static long table_get(struct app_table *t, uint64_t h, const void *key,
-                      bool (*eq)(const void *e, const void *key),
-                      void (*init)(void *e, const void *key))
+long app_table_get(struct app_table *t, uint64_t h, const void *key,
+                   bool (*eq)(const void *e, const void *key),
+                   void (*init)(void *e, const void *key))
 {
 	if (t->nslot) {
 		for (size_t j = h & (t->nslot - 1); t->slot[j]; j = (j + 1) & (t->nslot - 1)) {
@@ -127,8 +130,7 @@ static long table_get(struct app_table *t, uint64_t h, const void *key,
 
 /* ---- endpoints --------------------------------------------------------------------- */
 
-/* The sender of direction d of flow f. */
-static void endpoint_of(const struct flow *f, int d, struct app_endpoint *e)
+void app_endpoint_of(const struct flow *f, int d, struct app_endpoint *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->sess_kind = (uint8_t)f->session.kind;
@@ -141,7 +143,7 @@ static void endpoint_of(const struct flow *f, int d, struct app_endpoint *e)
 	e->proto = f->proto;
 }
 
-static bool ep_same(const struct app_endpoint *a, const struct app_endpoint *b)
+bool app_ep_same(const struct app_endpoint *a, const struct app_endpoint *b)
 {
 	return a->sess_kind == b->sess_kind && a->sess_has_id == b->sess_has_id &&
 	       a->sess_id == b->sess_id && ipaddr_eq(&a->sess_src, &b->sess_src) &&
@@ -150,15 +152,15 @@ static bool ep_same(const struct app_endpoint *a, const struct app_endpoint *b)
 
 static bool server_eq(const void *x, const void *key)
 {
-	return ep_same(&((const struct http_server *)x)->ep, key);
+	return app_ep_same(&((const struct http_server *)x)->ep, key);
 }
 
 static bool resolver_eq(const void *x, const void *key)
 {
-	return ep_same(&((const struct dns_resolver *)x)->ep, key);
+	return app_ep_same(&((const struct dns_resolver *)x)->ep, key);
 }
 
-static uint64_t ep_hash(const struct app_endpoint *e)
+uint64_t app_ep_hash(const struct app_endpoint *e)
 {
 	return hash_bytes(e, sizeof(*e), 0x6170702d6570ULL);
 }
@@ -301,8 +303,8 @@ static void slow_add(struct http_server *s, const struct http_txn *t)
 static void http_rollup(struct app_analyzer *a, const struct flow *f, const struct http_txn *t)
 {
 	struct app_endpoint ep;
-	endpoint_of(f, !t->client_dir, &ep);
-	long si = table_get(&a->servers, ep_hash(&ep), &ep, server_eq, server_init);
+	app_endpoint_of(f, !t->client_dir, &ep);
+	long si = app_table_get(&a->servers, app_ep_hash(&ep), &ep, server_eq, server_init);
 	if (si < 0)
 		return;
 	struct http_server *s = app_table_at(&a->servers, (size_t)si);
@@ -357,7 +359,7 @@ static void http_rollup(struct app_analyzer *a, const struct flow *f, const stru
 		return;
 	struct path_key pk = {(uint32_t)si, t->req.path};
 	uint64_t h = hash_bytes(t->req.path, strlen(t->req.path), (uint64_t)si + 1);
-	long pi = table_get(&a->paths, h, &pk, path_eq, path_init);
+	long pi = app_table_get(&a->paths, h, &pk, path_eq, path_init);
 	if (pi < 0)
 		return;
 	struct http_path *p = app_table_at(&a->paths, (size_t)pi);
@@ -425,8 +427,8 @@ static void dns_rollup(struct app_analyzer *a, const struct flow *f, const struc
 		return;
 	}
 	struct app_endpoint ep;
-	endpoint_of(f, !t->client_dir, &ep);
-	long ri = table_get(&a->resolvers, ep_hash(&ep), &ep, resolver_eq, resolver_init);
+	app_endpoint_of(f, !t->client_dir, &ep);
+	long ri = app_table_get(&a->resolvers, app_ep_hash(&ep), &ep, resolver_eq, resolver_init);
 	if (ri < 0)
 		return;
 	struct dns_resolver *r = app_table_at(&a->resolvers, (size_t)ri);
@@ -483,7 +485,7 @@ static void dns_rollup(struct app_analyzer *a, const struct flow *f, const struc
 	if (!t->has_qname)
 		return;
 	struct name_key nk = {(uint32_t)ri, t->qname};
-	long ni = table_get(&a->names, name_hash(t->qname, (uint32_t)ri), &nk, name_eq, name_init);
+	long ni = app_table_get(&a->names, name_hash(t->qname, (uint32_t)ri), &nk, name_eq, name_init);
 	if (ni < 0)
 		return;
 	struct dns_name_stat *n = app_table_at(&a->names, (size_t)ni);
@@ -502,18 +504,18 @@ static void kendpoint(struct jsonw *w, const char *key, const struct flow *f, in
 {
 	struct app_endpoint e;
 	char buf[64];
-	endpoint_of(f, d, &e);
+	app_endpoint_of(f, d, &e);
 	app_endpoint_addr(&e, buf, sizeof(buf));
 	jsonw_kstr(w, key, buf);
 }
 
-static void ktime(struct jsonw *w, const char *key, int64_t ts)
+void app_ktime(struct jsonw *w, const char *key, int64_t ts)
 {
 	char buf[TIMEFMT_ISO_LEN];
 	jsonw_kstr(w, key, timefmt_iso(ts, buf, sizeof(buf)));
 }
 
-static void record_head(struct jsonw *w, const char *type, const struct flow *f, int client_dir)
+void app_record_head(struct jsonw *w, const char *type, const struct flow *f, int client_dir)
 {
 	jsonw_obj_begin(w);
 	jsonw_kstr(w, "type", type);
@@ -528,7 +530,7 @@ static void record_http(struct jsonw *w, const struct flow *f, const struct http
 {
 	static const char *const ends[] = {"done", "no_response", "capture_end", "overflow",
 	                                   "unreadable"};
-	record_head(w, "http", f, t->client_dir);
+	app_record_head(w, "http", f, t->client_dir);
 	if (t->has_req) {
 		const struct http_req *r = &t->req;
 		jsonw_kstr(w, "method", r->method);
@@ -538,7 +540,7 @@ static void record_http(struct jsonw *w, const struct flow *f, const struct http
 			jsonw_kbool(w, "path_cut", true);
 		jsonw_ku64(w, "request_frame", r->frame);
 		jsonw_ku64(w, "request_end_frame", r->end_frame);
-		ktime(w, "request_time", r->ts_ns);
+		app_ktime(w, "request_time", r->ts_ns);
 		if (r->content_length >= 0)
 			jsonw_ki64(w, "request_content_length", r->content_length);
 		if (!r->complete)
@@ -549,7 +551,7 @@ static void record_http(struct jsonw *w, const struct flow *f, const struct http
 		jsonw_ku64(w, "status", r->status);
 		jsonw_ku64(w, "response_frame", r->frame);
 		jsonw_ku64(w, "response_end_frame", r->end_frame);
-		ktime(w, "response_time", r->ts_ns);
+		app_ktime(w, "response_time", r->ts_ns);
 		if (r->content_length >= 0)
 			jsonw_ki64(w, "response_content_length", r->content_length);
 		if (r->chunked)
@@ -584,7 +586,7 @@ static void record_dns(struct jsonw *w, const struct flow *f, const struct dns_t
 	                                       "unmatched", "dropped", "unpaired"};
 	static const char *const name_err[] = {"", "truncated", "loop", "too_long", "bad_label"};
 	char buf[16];
-	record_head(w, "dns", f, t->client_dir);
+	app_record_head(w, "dns", f, t->client_dir);
 	jsonw_kstr(w, "kind", kinds[t->kind <= DNS_KIND_LLMNR ? t->kind : 0]);
 	jsonw_kstr(w, "proto", t->proto == IPPROTO_NUM_TCP ? "tcp" : "udp");
 	jsonw_ku64(w, "id", t->id);
@@ -599,7 +601,7 @@ static void record_dns(struct jsonw *w, const struct flow *f, const struct dns_t
 	}
 	if (t->has_query) {
 		jsonw_ku64(w, "query_frame", t->query_frame);
-		ktime(w, "query_time", t->query_ns);
+		app_ktime(w, "query_time", t->query_ns);
 		if (t->query_rcode)
 			jsonw_ku64(w, "query_rcode", t->query_rcode);
 		if (t->retransmissions) {
@@ -613,7 +615,7 @@ static void record_dns(struct jsonw *w, const struct flow *f, const struct dns_t
 	}
 	if (t->has_response) {
 		jsonw_ku64(w, "response_frame", t->resp_frame);
-		ktime(w, "response_time", t->resp_ns);
+		app_ktime(w, "response_time", t->resp_ns);
 		jsonw_ku64(w, "rcode", t->rcode);
 		jsonw_kstr(w, "rcode_name", dns_rcode_name(t->rcode, buf, sizeof(buf)));
 		jsonw_ku64(w, "answers", t->ancount);
@@ -661,6 +663,44 @@ static void sink_dns(void *ctx, const struct dns_txn *t)
 		record_dns(a->records, a->cur, t);
 }
 
+static void sink_tls(void *ctx, const struct tls_txn *t)
+{
+	struct app_analyzer *a = ctx;
+	if (a->cur)
+		app_tls_txn(a, a->cur, t);
+}
+
+static void sink_sip(void *ctx, const struct sip_dialog *d)
+{
+	struct app_analyzer *a = ctx;
+	if (a->cur)
+		app_sip_dialog(a, a->cur, d);
+}
+
+static void sink_media(void *ctx, const struct sip_media *m)
+{
+	app_sip_media(ctx, m);
+}
+
+static void sink_rtp(void *ctx, const struct rtp_stream *r)
+{
+	struct app_analyzer *a = ctx;
+	if (a->cur)
+		app_rtp_stream(a, a->cur, r);
+}
+
+static void sink_of(struct app_analyzer *a, struct app_sink *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->http = sink_http;
+	k->dns = sink_dns;
+	k->tls = sink_tls;
+	k->sip = sink_sip;
+	k->media = sink_media;
+	k->rtp = sink_rtp;
+	k->ctx = a;
+}
+
 /* ---- the analyzer ------------------------------------------------------------------ */
 
 struct app_analyzer *app_analyzer_new(void)
@@ -668,10 +708,14 @@ struct app_analyzer *app_analyzer_new(void)
 	struct app_analyzer *a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
-	table_init(&a->servers, sizeof(struct http_server), APP_SERVERS_MAX);
-	table_init(&a->paths, sizeof(struct http_path), APP_PATHS_MAX);
-	table_init(&a->resolvers, sizeof(struct dns_resolver), APP_RESOLVERS_MAX);
-	table_init(&a->names, sizeof(struct dns_name_stat), APP_NAMES_MAX);
+	app_table_init(&a->servers, sizeof(struct http_server), APP_SERVERS_MAX);
+	app_table_init(&a->paths, sizeof(struct http_path), APP_PATHS_MAX);
+	app_table_init(&a->resolvers, sizeof(struct dns_resolver), APP_RESOLVERS_MAX);
+	app_table_init(&a->names, sizeof(struct dns_name_stat), APP_NAMES_MAX);
+	app_table_init(&a->tls_servers, sizeof(struct tls_server), APP_TLS_SERVERS_MAX);
+	app_table_init(&a->sip_servers, sizeof(struct sip_server), APP_SIP_SERVERS_MAX);
+	app_table_init(&a->rtp_streams, sizeof(struct rtp_entry), APP_RTP_STREAMS_MAX);
+	app_table_init(&a->media, sizeof(struct app_media), APP_MEDIA_MAX);
 	a->last_ns = INT64_MIN;
 	return a;
 }
@@ -680,16 +724,39 @@ void app_analyzer_free(struct app_analyzer *a)
 {
 	if (!a)
 		return;
-	table_fini(&a->servers);
-	table_fini(&a->paths);
-	table_fini(&a->resolvers);
-	table_fini(&a->names);
+	app_table_fini(&a->servers);
+	app_table_fini(&a->paths);
+	app_table_fini(&a->resolvers);
+	app_table_fini(&a->names);
+	app_table_fini(&a->tls_servers);
+	app_table_fini(&a->sip_servers);
+	app_table_fini(&a->rtp_streams);
+	app_table_fini(&a->media);
+	app_classify_free(a->classify);
 	free(a);
 }
 
 void app_set_records(struct app_analyzer *a, struct jsonw *w)
 {
 	a->records = w;
+}
+
+void app_set_parsing(struct app_analyzer *a, bool on)
+{
+	a->no_app = !on;
+}
+
+int app_set_classify(struct app_analyzer *a, bool on)
+{
+	if (!on) {
+		app_classify_free(a->classify);
+		a->classify = NULL;
+		return 0;
+	}
+	if (a->classify)
+		return 0;
+	int err = app_classify_new(&a->classify);
+	return err;
 }
 
 void app_totals(const struct app_analyzer *a, struct app_totals *t)
@@ -730,6 +797,21 @@ static void *decide(struct app_analyzer *a, const struct app_seg *s, const struc
 {
 	bool stream_start = s->proto == IPPROTO_NUM_TCP && (f->dir[dir].tcp_flags & TCP_SYN) &&
 	                    f->dir[dir].payload_bytes == s->len;
+	const struct sip_media *media = s->proto == IPPROTO_NUM_UDP ? app_media_for(a, f) : NULL;
+	if (media) {
+		/* an SDP body named this flow's end: RTP (RFC 3264) */
+		struct app_flow *af = malloc(sizeof(*af));
+		void *conv = af ? rtp_conv_new(media) : NULL;
+		if (!conv) {
+			free(af);
+			a->conv_alloc_failures++;
+			return &a->never;
+		}
+		af->parser = &app_rtp_parser;
+		af->conv = conv;
+		a->rtp_flows++;
+		return af;
+	}
 	bool all_never = true;
 	for (size_t i = 0; i < sizeof(parsers) / sizeof(parsers[0]); i++) {
 		enum app_detect d = parsers[i]->detect(s, dir, stream_start);
@@ -745,8 +827,14 @@ static void *decide(struct app_analyzer *a, const struct app_seg *s, const struc
 			af->conv = conv;
 			if (af->parser == &app_http_parser)
 				a->tot.http_flows++;
-			else
+			else if (af->parser == &app_dns_parser)
 				a->tot.dns_flows++;
+			else if (af->parser == &app_tls_parser)
+				a->tls_flows++;
+			else if (af->parser == &app_sip_parser)
+				a->sip_flows++;
+			else
+				a->rtp_flows++;
 			return af;
 		}
 		if (d != APP_NEVER)
@@ -768,7 +856,9 @@ void app_packet(struct app_analyzer *a, const struct packet *p, struct flow *f, 
 		return;
 	if (p->ts_ns > a->last_ns)
 		a->last_ns = p->ts_ns;
-	if (f->ext[1] == &a->never)
+	if (a->classify)
+		app_classify_packet(a->classify, p, f, dir);
+	if (a->no_app || f->ext[1] == &a->never)
 		return;
 	struct app_seg s;
 	seg_of(p, &s);
@@ -782,7 +872,8 @@ void app_packet(struct app_analyzer *a, const struct packet *p, struct flow *f, 
 			return;
 	}
 	struct app_flow *af = f->ext[1];
-	struct app_sink k = {sink_http, sink_dns, a};
+	struct app_sink k;
+	sink_of(a, &k);
 	a->cur = f;
 	af->parser->conv_segment(af->conv, &s, dir, &k);
 	a->cur = NULL;
@@ -790,12 +881,19 @@ void app_packet(struct app_analyzer *a, const struct packet *p, struct flow *f, 
 
 void app_flow_end(struct app_analyzer *a, struct flow *f)
 {
+	if (a->classify) {
+		const struct app_flow *cf = f->ext[1];
+		if (cf && f->ext[1] != &a->never)
+			app_classify_parser(a->classify, f, cf->parser->name);
+		app_classify_flow_end(a->classify, f);
+	}
 	if (!f->ext[1] || f->ext[1] == &a->never) {
 		f->ext[1] = NULL;
 		return;
 	}
 	struct app_flow *af = f->ext[1];
-	struct app_sink k = {sink_http, sink_dns, a};
+	struct app_sink k;
+	sink_of(a, &k);
 	a->cur = f;
 	af->parser->conv_end(af->conv, a->last_ns, &k);
 	a->cur = NULL;

@@ -63,12 +63,22 @@ enum {
 
 struct http_txn;
 struct dns_txn;
+struct tls_txn;
+struct sip_dialog;
+struct sip_media;
+struct rtp_stream;
 
 /* Where parsers deliver finished transactions.  The pointers passed live for the call. */
 struct app_sink {
 	void (*http)(void *ctx, const struct http_txn *t);
 	void (*dns)(void *ctx, const struct dns_txn *t);
 	void *ctx;
+	/* (initialise with designated initialisers: more callbacks may come) */
+	void (*tls)(void *ctx, const struct tls_txn *t);
+	void (*sip)(void *ctx, const struct sip_dialog *d);
+	/* an SDP body announced media (RTP) at an address and port */
+	void (*media)(void *ctx, const struct sip_media *m);
+	void (*rtp)(void *ctx, const struct rtp_stream *r);
 };
 
 enum app_detect {
@@ -96,9 +106,12 @@ struct app_parser {
 	void (*conv_free)(void *conv);
 };
 
-/* The parsers (http.c, dns.c). */
+/* The parsers (http.c, dns.c, tls.c, sip.c, rtp.c). */
 extern const struct app_parser app_http_parser;
 extern const struct app_parser app_dns_parser;
+extern const struct app_parser app_tls_parser;
+extern const struct app_parser app_sip_parser;
+extern const struct app_parser app_rtp_parser;
 
 /* ---- the analyzer -------------------------------------------------------------------- */
 
@@ -133,6 +146,14 @@ void app_report_text(struct app_analyzer *a, struct strbuf *b);
  * written up to app_flow_end() of the last flow).  NULL turns records off.  Fields: see
  * docs in app.c (record_http, record_dns). */
 void app_set_records(struct app_analyzer *a, struct jsonw *w);
+
+/* Parse nothing (`vxscope analyze --no-app`): app_packet() returns at once, for measuring
+ * what parsing costs.  Flows are still classified when classification is on. */
+void app_set_parsing(struct app_analyzer *a, bool on);
+
+/* Label flows with nDPI (classify.h) as well; no effect when built without nDPI.  0, or
+ * -ENOMEM / -ENOTSUP. */
+int app_set_classify(struct app_analyzer *a, bool on);
 
 /* Totals, for tests and the report header. */
 struct app_totals {

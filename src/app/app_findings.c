@@ -574,4 +574,5 @@ void app_findings(struct app_analyzer *a, struct finding_list *out)
 		dns_finding(a, (uint32_t)i, -1, out);
 		dns_finding(a, (uint32_t)i, DNS_RCODE_NXDOMAIN, out);
 	}
+	app_voip_findings(a, out);
 }

@@ -15,6 +15,9 @@
 #include "app/app.h"
 #include "app/dns.h"
 #include "app/http.h"
+#include "app/rtp.h"
+#include "app/sip.h"
+#include "app/tls.h"
 
 #define APP_SERVERS_MAX   4096
 #define APP_PATHS_MAX     16384
@@ -117,10 +120,72 @@ struct dns_name_stat {
 	uint64_t queries, nxdomain, servfail, refused, timeouts;
 };
 
+#define APP_TLS_SERVERS_MAX 4096
+#define APP_SIP_SERVERS_MAX 1024
+#define APP_RTP_STREAMS_MAX 4096
+#define APP_MEDIA_MAX       8192 /* SDP media endpoints remembered for RTP */
+#define APP_TLS_ALERT_KINDS 8    /* distinct alerts kept per TLS server */
+#define APP_SIP_CODES_MAX   16   /* distinct final codes kept per SIP server */
+
+struct tls_alert_stat {
+	uint8_t level, desc;
+	bool from_client, encrypted;
+	uint64_t n;
+};
+
+struct tls_server {
+	uint64_t hash;
+	struct app_endpoint ep;
+	char sni[64]; /* the first server name seen */
+	uint64_t handshakes, with_server_hello, completed, failed;
+	uint64_t versions[6]; /* chosen: SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3, other */
+	uint64_t slow;
+	struct tls_alert_stat alerts[APP_TLS_ALERT_KINDS];
+	unsigned nalerts;
+	int64_t hello_sum_ns, hello_max_ns, hs_sum_ns, hs_max_ns;
+	uint64_t hello_n, hs_n;
+	struct frameset fail_frames, old_frames, slow_frames;
+	int64_t first_ns, last_ns;
+};
+
+struct sip_code_stat {
+	uint16_t code;
+	uint64_t n;
+};
+
+struct sip_server {
+	uint64_t hash;
+	struct app_endpoint ep;
+	uint64_t dialogs, calls, answered, failed, cancelled, no_final, other_failed;
+	int64_t setup_sum_ns, setup_max_ns;
+	uint64_t setup_n;
+	struct sip_code_stat codes[APP_SIP_CODES_MAX]; /* final codes >= 300 of INVITEs */
+	unsigned ncodes;
+	struct frameset fail_frames;
+	int64_t first_ns, last_ns;
+};
+
+struct rtp_entry {
+	uint64_t hash; /* a serial: entries are unique */
+	struct rtp_stream r;
+	struct app_endpoint src, dst;
+	uint64_t flow;
+};
+
+struct app_media {
+	uint64_t hash;
+	struct sip_media m;
+};
+
 struct app_flow; /* per-flow state on flow->ext[1] (app.c) */
 
 struct app_analyzer {
 	struct app_table servers, paths, resolvers, names;
+	struct app_table tls_servers, sip_servers, rtp_streams, media;
+	uint64_t tls_flows, tls_handshakes, sip_flows, sip_dialogs, sip_messages, rtp_flows;
+	uint64_t rtp_streams_seen, media_announced;
+	bool no_app; /* --no-app: nothing is parsed */
+	struct app_classify *classify; /* nDPI, or NULL (classify.h) */
 	struct app_totals tot;
 	uint64_t mdns_messages, llmnr_messages;
 	int64_t last_ns;        /* the latest capture time seen */
@@ -135,6 +200,36 @@ static inline void *app_table_at(const struct app_table *t, size_t i)
 {
 	return (char *)t->v + i * t->esize;
 }
+
+/* The tables (app.c). */
+void app_table_init(struct app_table *t, size_t esize, size_t max);
+void app_table_fini(struct app_table *t);
+/* The index of the entry with hash h that eq() accepts; created (zeroed, hash set, then
+ * init()) when absent.  -1 when the table is full or memory runs out (counted). */
+long app_table_get(struct app_table *t, uint64_t h, const void *key,
+                   bool (*eq)(const void *e, const void *key),
+                   void (*init)(void *e, const void *key));
+uint64_t app_ep_hash(const struct app_endpoint *e);
+bool app_ep_same(const struct app_endpoint *a, const struct app_endpoint *b);
+/* The sender of direction d of flow f. */
+void app_endpoint_of(const struct flow *f, int d, struct app_endpoint *e);
+
+/* Records (app.c): the common head {"type","flow","client","server"[,"vni"]} and a time. */
+void app_record_head(struct jsonw *w, const char *type, const struct flow *f, int client_dir);
+void app_ktime(struct jsonw *w, const char *key, int64_t ts);
+
+/* TLS, SIP, RTP roll-ups and records (app_voip.c), findings (app_voip_findings.c) and
+ * report sections (app_voip_report.c). */
+void app_tls_txn(struct app_analyzer *a, const struct flow *f, const struct tls_txn *t);
+void app_sip_dialog(struct app_analyzer *a, const struct flow *f, const struct sip_dialog *d);
+void app_sip_media(struct app_analyzer *a, const struct sip_media *m);
+/* The SDP media entry naming an end of flow f (UDP), or NULL. */
+const struct sip_media *app_media_for(struct app_analyzer *a, const struct flow *f);
+void app_rtp_stream(struct app_analyzer *a, const struct flow *f, const struct rtp_stream *r);
+void app_voip_findings(struct app_analyzer *a, struct finding_list *out);
+void app_voip_report_json(struct app_analyzer *a, struct jsonw *w);
+void app_voip_report_text(struct app_analyzer *a, struct strbuf *b);
+bool app_voip_any(const struct app_analyzer *a);
 
 /* "10.99.2.2:80" (IPv6 in brackets) into buf. */
 void app_endpoint_addr(const struct app_endpoint *e, char *buf, size_t len);

@@ -305,6 +305,7 @@ void app_report_json(struct app_analyzer *a, struct jsonw *w)
 	jsonw_ku64(w, "resolvers_not_tracked", a->resolvers.dropped);
 	jsonw_ku64(w, "names_not_tracked", a->names.dropped);
 	jsonw_obj_end(w);
+	app_voip_report_json(a, w);
 	jsonw_obj_end(w);
 	free(sv);
 	free(pv);
@@ -491,12 +492,13 @@ static void text_resolver(struct strbuf *b, const struct app_analyzer *a,
 
 void app_report_text(struct app_analyzer *a, struct strbuf *b)
 {
-	if (!a->servers.n && !a->resolvers.n && !a->mdns_messages && !a->llmnr_messages)
+	if (!a->servers.n && !a->resolvers.n && !a->mdns_messages && !a->llmnr_messages &&
+	    !app_voip_any(a))
 		return;
 	void **sv = sorted(&a->servers, by_server), **pv = sorted(&a->paths, by_path);
 	void **rv = sorted(&a->resolvers, by_resolver), **nv = sorted(&a->names, by_name);
 	char t[256];
-	strbuf_adds(b, "APPLICATION (HTTP/1.x by content on any TCP port, DNS on port 53)\n");
+	strbuf_adds(b, "APPLICATION (HTTP/1.x, DNS, TLS, SIP, RTP)\n");
 	if (a->servers.n) {
 		snprintf(t, sizeof(t), "HTTP %llu transactions on %llu connections, %zu servers",
 		         (unsigned long long)a->tot.http_txns,
@@ -525,6 +527,7 @@ void app_report_text(struct app_analyzer *a, struct strbuf *b)
 		         (unsigned long long)a->llmnr_messages);
 		line(b, 2, t);
 	}
+	app_voip_report_text(a, b);
 	strbuf_addc(b, '\n');
 	free(sv);
 	free(pv);

@@ -54,7 +54,10 @@ static void analyze_usage(FILE *f)
 	      "      --packets          instead of the report: one JSON line per TCP packet with\n"
 	      "                         Wireshark's tcp.analysis flags ({\"frame\":N,\"flags\":[...]})\n"
 	      "      --flows FILE       also write one JSON line per flow, with TCP health\n"
-	      "      --app-records FILE also write one JSON line per HTTP transaction and DNS query\n"
+	      "      --app-records FILE also write one JSON line per HTTP transaction, DNS query,\n"
+	      "                         TLS handshake, SIP dialog and RTP stream\n"
+	      "      --no-app           no application parsing (HTTP, DNS, TLS, SIP, RTP)\n"
+	      "      --ndpi             also label flows with nDPI (when built with libndpi)\n"
 	      "      --html FILE        also write the report as one self-contained HTML page:\n"
 	      "                         findings with evidence, charts over time, RTT per\n"
 	      "                         server, top talkers, sortable tables (no network use)\n"
@@ -178,7 +181,7 @@ static int write_html(FILE *fp, const char *path, const struct report *r,
 int cmd_analyze(int argc, char **argv)
 {
 	enum { O_PACKETS = 0x4001, O_FLOWS, O_COLOR, O_NOCOLOR, O_REORDER, O_HTML, O_APPREC,
-	       O_CLASSMAP, O_NOQOS, O_NORL };
+	       O_CLASSMAP, O_NOQOS, O_NORL, O_NOAPP, O_NDPI };
 	static const struct option opts[] = {
 		{"json", no_argument, 0, 'j'},
 		{"output", required_argument, 0, 'o'},
@@ -186,6 +189,8 @@ int cmd_analyze(int argc, char **argv)
 		{"flows", required_argument, 0, O_FLOWS},
 		{"html", required_argument, 0, O_HTML},
 		{"app-records", required_argument, 0, O_APPREC},
+		{"no-app", no_argument, 0, O_NOAPP},
+		{"ndpi", no_argument, 0, O_NDPI},
 		{"color", no_argument, 0, O_COLOR},
 		{"no-color", no_argument, 0, O_NOCOLOR},
 		{"reorder-window", required_argument, 0, O_REORDER},
@@ -203,7 +208,7 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze *a = calloc(1, sizeof(*a));
 	if (!a)
 		return EXIT_INTERNAL;
-	bool json = false, no_qos = false;
+	bool json = false, no_qos = false, no_app = false, ndpi = false;
 	struct qos_cfg qcfg;
 	tclass_map_default(&qcfg.map);
 	qcfg.rate_limits = true;
@@ -236,6 +241,12 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case O_APPREC:
 			apprec_path = optarg;
+			break;
+		case O_NOAPP:
+			no_app = true;
+			break;
+		case O_NDPI:
+			ndpi = true;
 			break;
 		case O_COLOR:
 			color = 1;
@@ -327,6 +338,15 @@ int cmd_analyze(int argc, char **argv)
 	jsonw_init(&a->pkt_w, &a->pkt_buf);
 	a->services = service_table_new();
 	a->app = app_analyzer_new();
+	if (a->app && no_app)
+		app_set_parsing(a->app, false);
+	if (a->app && ndpi) {
+		int err = app_set_classify(a->app, true);
+		if (err)
+			fprintf(stderr, "vxscope analyze: --ndpi: %s\n",
+				err == -ENOTSUP ? "this build has no nDPI (install libndpi-dev, rebuild)"
+						: strerror(-err));
+	}
 	if (a->app && apprec_path) {
 		a->app_fp = fopen(apprec_path, "w");
 		if (!a->app_fp) {

@@ -780,6 +780,7 @@ void report_html(struct strbuf *b, const struct report *r, const struct timeseri
 	sessions_table(b, r->sessions);
 	services_table(b, v, nv);
 	flags_table(b, r);
+	html_app_section(b, r);
 	strbuf_addf(b, "<footer>vxscope analyze, report schema " REPORT_SCHEMA ".  Frame numbers "
 		       "are 1-based as in Wireshark; times are UTC.  The same report as JSON: "
 		       "<code>vxscope analyze --json</code>.</footer>\n</main>\n<script>\n%s"

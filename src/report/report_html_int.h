@@ -28,6 +28,8 @@ void html_chart_throughput(struct strbuf *b, const struct timeseries *ts,
 			   const struct html_time *tm);
 void html_chart_tcp(struct strbuf *b, const struct timeseries *ts, const struct html_time *tm);
 void html_chart_rtt(struct strbuf *b, const struct timeseries *ts);
+/* The application section (report_html_app.c): nothing when no application was seen. */
+void html_app_section(struct strbuf *b, const struct report *r);
 void html_chart_timeline(struct strbuf *b, const struct finding_list *fl,
 			 const struct timeseries *ts, const struct html_time *tm);
 /* v: services, most bytes first; the first few are drawn. */

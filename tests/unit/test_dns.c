@@ -365,7 +365,7 @@ static void test_pairing(void **state)
 	for (size_t ci = 0; ci < sizeof(pairs) / sizeof(pairs[0]); ci++) {
 		const struct pair_case *pc = &pairs[ci];
 		struct got g = {0};
-		struct app_sink k = {NULL, collect, &g};
+		struct app_sink k = {.dns = collect, .ctx = &g};
 		struct dns_conv *c = dns_conv_new(DNS_KIND_DNS);
 		assert_non_null(c);
 		for (int i = 0; i < pc->nm; i++)
@@ -402,7 +402,7 @@ static void test_latency_and_retx_frames(void **state)
 {
 	(void)state;
 	struct got g = {0};
-	struct app_sink k = {NULL, collect, &g};
+	struct app_sink k = {.dns = collect, .ctx = &g};
 	struct dns_conv *c = dns_conv_new(DNS_KIND_DNS);
 	static const struct msg_spec m[] = {
 	    {0, 100, 11, QUERY, "z.example", 1},   {0, 1100, 11, QUERY, "z.example", 1},
@@ -423,7 +423,7 @@ static void test_pending_bounded(void **state)
 {
 	(void)state;
 	struct got g = {0};
-	struct app_sink k = {NULL, collect, &g};
+	struct app_sink k = {.dns = collect, .ctx = &g};
 	struct dns_conv *c = dns_conv_new(DNS_KIND_DNS);
 	for (int i = 0; i < DNS_PENDING_MAX + 3; i++) {
 		struct msg_spec m = {0, i, (uint16_t)(100 + i), QUERY, "q.example", 1};
@@ -443,7 +443,7 @@ static void test_multicast_unpaired(void **state)
 {
 	(void)state;
 	struct got g = {0};
-	struct app_sink k = {NULL, collect, &g};
+	struct app_sink k = {.dns = collect, .ctx = &g};
 	struct dns_conv *c = dns_conv_new(DNS_KIND_LLMNR);
 	struct msg_spec q = {0, 0, 1, 0, "wpad", 1};
 	feed(c, &q, 1, IPPROTO_NUM_UDP, &k);
@@ -492,7 +492,7 @@ static void test_tcp(void **state)
 	size_t rn = a1 + a2 + 4;
 
 	struct got g = {0};
-	struct app_sink k = {NULL, collect, &g};
+	struct app_sink k = {.dns = collect, .ctx = &g};
 	struct dns_conv *c = dns_conv_new(DNS_KIND_DNS);
 	tcp_seg(c, 0, 1, 99, TCP_SYN, NULL, 0, &k);
 	tcp_seg(c, 1, 2, 499, TCP_SYN | TCP_ACK, NULL, 0, &k);
@@ -528,7 +528,7 @@ static void test_tcp_gap(void **state)
 	size_t a2 = build(r + a1 + 4, 2, RESP(DNS_RCODE_REFUSED), "next.example", 1);
 	r[a1 + 2] = (uint8_t)(a2 >> 8), r[a1 + 3] = (uint8_t)a2;
 	struct got g = {0};
-	struct app_sink k = {NULL, collect, &g};
+	struct app_sink k = {.dns = collect, .ctx = &g};
 	struct dns_conv *c = dns_conv_new(DNS_KIND_DNS);
 	tcp_seg(c, 1, 1, 499, TCP_SYN | TCP_ACK, NULL, 0, &k);
 	tcp_seg(c, 1, 2, 500, TCP_ACK, r, 100, &k);
@@ -551,7 +551,7 @@ static void test_fragments(void **state)
 	size_t qn = build(q, 77, QUERY, "frag.example", 16);
 	size_t an = build(a, 77, RESP(0), "frag.example", 16);
 	struct got g = {0};
-	struct app_sink k = {NULL, collect, &g};
+	struct app_sink k = {.dns = collect, .ctx = &g};
 	struct dns_conv *c = dns_conv_new(DNS_KIND_DNS);
 	struct app_seg s = {0};
 	s.proto = IPPROTO_NUM_UDP;

@@ -69,7 +69,7 @@ static void run(const struct seg *segs, int64_t end_ms, struct got *g, struct ht
 	memset(g, 0, sizeof(*g));
 	struct http_conv *c = http_conv_new();
 	assert_non_null(c);
-	struct app_sink k = {collect, NULL, g};
+	struct app_sink k = {.http = collect, .ctx = g};
 	for (int i = 0; i < MAX_SEGS && (segs[i].data || segs[i].flags); i++) {
 		const struct seg *x = &segs[i];
 		size_t len = x->n ? x->n : x->data ? strlen(x->data) : 0;
