@@ -465,9 +465,15 @@ void flow_table_count(struct flow_table *t, struct flow *f, int d, const struct 
 		fd->max_ip_len = p->ip_len > UINT16_MAX ? UINT16_MAX : (uint16_t)p->ip_len;
 }
 
+struct flow_order {
+	uint64_t id;
+	uint32_t idx;
+};
+
+/* Compares the ids kept beside the slots, so sorting never reads the flows themselves. */
 static int by_id(const void *a, const void *b)
 {
-	const struct flow *x = *(struct flow *const *)a, *y = *(struct flow *const *)b;
+	const struct flow_order *x = a, *y = b;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -475,15 +481,18 @@ void flow_table_flush(struct flow_table *t)
 {
 	if (!t || !t->st.live)
 		return;
-	struct flow **v = malloc(t->st.live * sizeof(*v));
+	struct flow_order *v = malloc(t->st.live * sizeof(*v));
 	size_t n = 0;
 	if (v) {
-		for (int l = 0; l < NLISTS; l++)
-			for (uint32_t i = t->head[l]; i != NIL; i = slot(t, i)->lnext)
-				v[n++] = slot(t, i);
+		for (int l = 0; l < NLISTS; l++) {
+			for (uint32_t i = t->head[l]; i != NIL; i = slot(t, i)->lnext) {
+				v[n].id = slot(t, i)->id;
+				v[n++].idx = i;
+			}
+		}
 		qsort(v, n, sizeof(*v), by_id);
 		for (size_t j = 0; j < n; j++)
-			end_flow(t, v[j]->idx, FLOW_END_EOF);
+			end_flow(t, v[j].idx, FLOW_END_EOF);
 		free(v);
 		return;
 	}
