@@ -640,4 +640,10 @@ acks:
 	out->flags = flags;
 	out->irtt_ns = tc->irtt_ok ? tc->irtt_ns : -1;
 	health_update(tc, p, dir, out);
+	/* An ended connection stays in the flow table for a while (late packets): give back
+	 * the rings once everything is acknowledged. */
+	if ((tc->fin_seen[0] && tc->fin_seen[1]) || tc->rst_seen[0] || tc->rst_seen[1]) {
+		tcp_unacked_trim(&f->segs);
+		tcp_unacked_trim(&r->segs);
+	}
 }
