@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bigalloc.h"
 #include "base/hash.h"
 #include "flow/frag_ports.h"
 
@@ -163,14 +164,14 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn 
 	uint64_t nb = 1024;
 	while (nb < t->cfg.max_flows)
 		nb <<= 1;
-	t->buckets = malloc(nb * sizeof(uint32_t));
+	t->buckets = big_alloc(nb * sizeof(uint32_t));
 	t->maxchunks = (t->cfg.max_flows + CHUNK_SIZE - 1) / CHUNK_SIZE;
 	t->chunks = calloc(t->maxchunks, sizeof(*t->chunks));
 	if (!t->buckets || !t->chunks) {
 		flow_table_free(t);
 		return NULL;
 	}
-	t->twins = calloc(TWIN_SLOTS, 1);
+	t->twins = big_calloc(TWIN_SLOTS);
 	if (!t->twins) {
 		flow_table_free(t);
 		return NULL;
@@ -282,7 +283,7 @@ static uint32_t alloc_slot(struct flow_table *t)
 		if (c >= t->nchunks) {
 			if (c >= t->maxchunks)
 				return NIL;
-			t->chunks[c] = malloc(CHUNK_SIZE * sizeof(struct flow));
+			t->chunks[c] = big_alloc(CHUNK_SIZE * sizeof(struct flow));
 			if (!t->chunks[c])
 				return NIL;
 			t->nchunks = c + 1;
