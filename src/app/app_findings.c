@@ -139,7 +139,8 @@ static long upstream_silent(const struct app_analyzer *a, uint32_t si, uint64_t 
 			continue;
 		for (unsigned f = 0; f < best_f; f++) {
 			if (strcmp(q->path, fail[f]->path) == 0) {
-				best_f = f; /* an earlier failing path; for the same one, j is first */
+				/* an earlier failing path (for the same one, the first j stays) */
+				best_f = f;
 				best = (long)q->server;
 				break;
 			}
