@@ -129,6 +129,7 @@ struct tcp_conv {
 	uint32_t rtt_samples;
 	int64_t rtt_min, rtt_max;
 	uint16_t *rtt_hist; /* RTT_BUCKETS counts, allocated at the first sample */
+	uint64_t rtt_hist_total; /* sum of rtt_hist[] */
 };
 
 /* --- connection state ---------------------------------------------------------------------- */
@@ -216,10 +217,14 @@ static void rtt_add(struct tcp_conv *tc, int64_t ns)
 	}
 	unsigned b = rtt_bucket(ns);
 	if (tc->rtt_hist[b] == UINT16_MAX) {
-		for (unsigned i = 0; i < RTT_BUCKETS; i++)
+		tc->rtt_hist_total = 0;
+		for (unsigned i = 0; i < RTT_BUCKETS; i++) {
 			tc->rtt_hist[i] = (uint16_t)((tc->rtt_hist[i] + 1u) / 2u);
+			tc->rtt_hist_total += tc->rtt_hist[i];
+		}
 	}
 	tc->rtt_hist[b]++;
+	tc->rtt_hist_total++;
 	if (tc->rtt_samples < UINT32_MAX)
 		tc->rtt_samples++;
 	if (tc->rtt_min < 0 || ns < tc->rtt_min)
@@ -235,9 +240,7 @@ static void rtt_add(struct tcp_conv *tc, int64_t ns)
 static void rtt_quantiles(const struct tcp_conv *tc, const unsigned pct[RTT_NQ],
                           int64_t out[RTT_NQ])
 {
-	uint64_t total = 0;
-	for (unsigned i = 0; i < RTT_BUCKETS; i++)
-		total += tc->rtt_hist[i];
+	uint64_t total = tc->rtt_hist_total;
 	uint64_t rank[RTT_NQ];
 	for (unsigned q = 0; q < RTT_NQ; q++) {
 		out[q] = total ? tc->rtt_max : -1;
