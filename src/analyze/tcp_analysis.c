@@ -129,6 +129,7 @@ struct tcp_conv {
 	uint32_t rtt_samples;
 	int64_t rtt_min, rtt_max;
 	uint16_t *rtt_hist; /* RTT_BUCKETS counts, allocated at the first sample */
+	uint64_t rtt_hist_total; /* sum of rtt_hist[] */
 };
 
 /* --- connection state ---------------------------------------------------------------------- */
@@ -216,10 +217,14 @@ static void rtt_add(struct tcp_conv *tc, int64_t ns)
 	}
 	unsigned b = rtt_bucket(ns);
 	if (tc->rtt_hist[b] == UINT16_MAX) {
-		for (unsigned i = 0; i < RTT_BUCKETS; i++)
+		tc->rtt_hist_total = 0;
+		for (unsigned i = 0; i < RTT_BUCKETS; i++) {
 			tc->rtt_hist[i] = (uint16_t)((tc->rtt_hist[i] + 1u) / 2u);
+			tc->rtt_hist_total += tc->rtt_hist[i];
+		}
 	}
 	tc->rtt_hist[b]++;
+	tc->rtt_hist_total++;
 	if (tc->rtt_samples < UINT32_MAX)
 		tc->rtt_samples++;
 	if (tc->rtt_min < 0 || ns < tc->rtt_min)
@@ -228,28 +233,36 @@ static void rtt_add(struct tcp_conv *tc, int64_t ns)
 		tc->rtt_max = ns;
 }
 
-static int64_t rtt_quantile(const struct tcp_conv *tc, unsigned pct)
+/* The RTT_NQ quantiles pct[] (ascending) of the histogram, in one pass over it: out[i] is
+ * the middle of the bucket holding the sample of rank ceil(total * pct / 100), kept within
+ * [rtt_min, rtt_max]; -1 when the histogram is empty. */
+#define RTT_NQ 2
+static void rtt_quantiles(const struct tcp_conv *tc, const unsigned pct[RTT_NQ],
+                          int64_t out[RTT_NQ])
 {
-	uint64_t total = 0;
-	for (unsigned i = 0; i < RTT_BUCKETS; i++)
-		total += tc->rtt_hist[i];
-	if (total == 0)
-		return -1;
-	uint64_t rank = (total * pct + 99) / 100, cum = 0;
-	if (rank == 0)
-		rank = 1;
-	for (unsigned i = 0; i < RTT_BUCKETS; i++) {
+	uint64_t total = tc->rtt_hist_total;
+	uint64_t rank[RTT_NQ];
+	for (unsigned q = 0; q < RTT_NQ; q++) {
+		out[q] = total ? tc->rtt_max : -1;
+		rank[q] = (total * pct[q] + 99) / 100;
+		if (rank[q] == 0)
+			rank[q] = 1;
+	}
+	if (!total)
+		return;
+	uint64_t cum = 0;
+	unsigned q = 0;
+	for (unsigned i = 0; i < RTT_BUCKETS && q < RTT_NQ; i++) {
 		cum += tc->rtt_hist[i];
-		if (cum >= rank) {
+		while (q < RTT_NQ && cum >= rank[q]) {
 			int64_t v = rtt_bucket_mid(i);
 			if (v < tc->rtt_min)
 				v = tc->rtt_min;
 			if (v > tc->rtt_max)
 				v = tc->rtt_max;
-			return v;
+			out[q++] = v;
 		}
 	}
-	return tc->rtt_max;
 }
 
 void tcp_conv_health(const struct tcp_conv *tc, struct tcp_health *h)
@@ -271,8 +284,11 @@ void tcp_conv_health(const struct tcp_conv *tc, struct tcp_health *h)
 	h->ack_ns = tc->hs_ack_ts;
 	h->rtt_samples = tc->rtt_samples;
 	if (tc->rtt_hist && tc->rtt_samples) {
-		h->rtt_p50_ns = rtt_quantile(tc, 50);
-		h->rtt_p95_ns = rtt_quantile(tc, 95);
+		static const unsigned pct[RTT_NQ] = {50, 95};
+		int64_t q[RTT_NQ];
+		rtt_quantiles(tc, pct, q);
+		h->rtt_p50_ns = q[0];
+		h->rtt_p95_ns = q[1];
 		h->rtt_max_ns = tc->rtt_max;
 	} else {
 		h->rtt_p50_ns = h->rtt_p95_ns = h->rtt_max_ns = -1;
@@ -627,4 +643,10 @@ acks:
 	out->flags = flags;
 	out->irtt_ns = tc->irtt_ok ? tc->irtt_ns : -1;
 	health_update(tc, p, dir, out);
+	/* An ended connection stays in the flow table for a while (late packets): give back
+	 * the rings once everything is acknowledged. */
+	if ((tc->fin_seen[0] && tc->fin_seen[1]) || tc->rst_seen[0] || tc->rst_seen[1]) {
+		tcp_unacked_trim(&f->segs);
+		tcp_unacked_trim(&r->segs);
+	}
 }

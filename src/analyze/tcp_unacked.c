@@ -55,6 +55,16 @@ void tcp_unacked_clear(struct tcp_unacked *s)
 	s->sorted = true;
 }
 
+void tcp_unacked_trim(struct tcp_unacked *s)
+{
+	if (s->n || !s->v)
+		return;
+	free(s->v);
+	s->v = NULL;
+	s->cap = s->lo = 0;
+	s->sorted = true;
+}
+
 void tcp_unacked_push(struct tcp_unacked *s, const struct tcp_seg *e)
 {
 	if (s->n >= TCP_UNACKED_MAX || !reserve(s))

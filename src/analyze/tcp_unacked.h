@@ -61,6 +61,9 @@ struct tcp_acked {
 void tcp_unacked_fini(struct tcp_unacked *s);
 /* Forget every entry, keep the memory. */
 void tcp_unacked_clear(struct tcp_unacked *s);
+/* Free the ring's memory when it holds nothing (a later push allocates it again): for a
+ * connection that has ended but lingers in the flow table. */
+void tcp_unacked_trim(struct tcp_unacked *s);
 /* Append e (copied).  Ignored when the ring holds TCP_UNACKED_MAX entries or memory runs
  * out (the analysis then behaves as Wireshark does past its cap). */
 void tcp_unacked_push(struct tcp_unacked *s, const struct tcp_seg *e);

@@ -117,27 +117,38 @@ static void failing_paths(const struct app_analyzer *a, uint32_t si, char *buf, 
 }
 
 /* Another server that got requests for the same failing paths and left some unanswered:
- * the upstream, when the failing server is a proxy.  Its index, or -1. */
+ * the upstream, when the failing server is a proxy.  Its index, or -1.  The answer is the
+ * server of the first match in (failing path, other path) table order, among si's first 64
+ * failing paths (a few tell it; this bounds the search): one pass over the table finds it. */
+#define UPSTREAM_LOOK 64
 static long upstream_silent(const struct app_analyzer *a, uint32_t si, uint64_t *count)
 {
+	const struct http_path *fail[UPSTREAM_LOOK];
+	unsigned nfail = 0;
 	*count = 0;
-	long best = -1;
-	unsigned looked = 0;
-	for (size_t i = 0; i < a->paths.n && looked < 64; i++) {
+	for (size_t i = 0; i < a->paths.n && nfail < UPSTREAM_LOOK; i++) {
 		const struct http_path *p = app_table_at(&a->paths, i);
-		if (p->server != si || !p->c5xx)
+		if (p->server == si && p->c5xx)
+			fail[nfail++] = p;
+	}
+	unsigned best_f = nfail; /* position in fail[] of the best match so far */
+	long best = -1;
+	for (size_t j = 0; j < a->paths.n && best_f > 0; j++) {
+		const struct http_path *q = app_table_at(&a->paths, j);
+		if (q->server == si || !q->no_response)
 			continue;
-		looked++; /* a few failing paths tell it; bound the quadratic search */
-		for (size_t j = 0; j < a->paths.n; j++) {
-			const struct http_path *q = app_table_at(&a->paths, j);
-			if (q->server == si || !q->no_response || strcmp(q->path, p->path) != 0)
-				continue;
-			const struct http_server *up = app_table_at(&a->servers, q->server);
-			if (best < 0 || (long)q->server == best) {
+		for (unsigned f = 0; f < best_f; f++) {
+			if (strcmp(q->path, fail[f]->path) == 0) {
+				/* an earlier failing path (for the same one, the first j stays) */
+				best_f = f;
 				best = (long)q->server;
-				*count = up->no_response;
+				break;
 			}
 		}
+	}
+	if (best >= 0) {
+		const struct http_server *up = app_table_at(&a->servers, (size_t)best);
+		*count = up->no_response;
 	}
 	return best;
 }

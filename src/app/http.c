@@ -138,7 +138,7 @@ static void q_push(struct http_conv *c, const struct http_req *r, uint32_t seria
 	if (c->qn == HTTP_QUEUE_MAX)
 		q_pop_emit(c, HTTP_END_OVERFLOW, k);
 	if (c->qn == c->qcap) {
-		uint32_t ncap = c->qcap ? c->qcap * 2 : 2;
+		uint32_t ncap = c->qcap ? c->qcap * 2 : 1; /* one outstanding request is usual */
 		struct http_qent *nq = malloc(ncap * sizeof(*nq));
 		if (!nq) {
 			if (!c->qn)

@@ -6,7 +6,10 @@
  * cf_fill() for the bytes of one whole record, reads them in place through a cursor, points
  * the frame at them and consumes them.  cf_fill() may move the unread bytes to the front of
  * the buffer, which is why a frame stays valid only until the next capture_next().  For
- * capture_open_buffer() the caller's memory is the buffer and nothing is ever copied.
+ * capture_open_buffer() the caller's memory is the buffer and nothing is ever copied, and a
+ * regular file is mapped whole (mmap, MADV_SEQUENTIAL) and read the same way: no copy out of
+ * the page cache; the pages behind the reader are dropped every CF_DROP bytes so the mapping
+ * does not add the file's size to the resident set.
  */
 #ifndef VXS_CAPTURE_CAPTURE_FILE_H
 #define VXS_CAPTURE_CAPTURE_FILE_H
@@ -19,6 +22,7 @@
 #include "capture/reader.h"
 
 #define CF_CHUNK   (1u << 20) /* read(2) size and the buffer's usual size */
+#define CF_DROP    (4u << 20)  /* mapped bytes read before they are given back */
 #define CF_ERR_LEN 256
 
 /* pcapng: a block we parse in memory (IDB, EPB, SPB, OPB) may hold at most a maximal frame
@@ -46,6 +50,9 @@ struct capture_reader {
 	size_t start, end;   /* unread bytes are data[start, end) */
 	uint64_t base;       /* file offset of data[0] */
 	uint64_t size;       /* file size, 0 when unknown */
+	void *map;           /* a regular file mapped whole (data == map), or NULL */
+	size_t map_len;
+	size_t dropped;      /* map[0, dropped) has been given back (MADV_DONTNEED) */
 
 	/* --- state --- */
 	enum capture_format fmt;

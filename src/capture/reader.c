@@ -12,10 +12,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +112,70 @@ enum capture_status cf_skip(struct capture_reader *r, uint64_t n)
 	}
 }
 
+/* A mapped file that shrinks under the reader (truncated by another process) makes the next
+ * access to a vanished page raise SIGBUS.  That is damage from outside, not a bug: say so and
+ * exit with the status for unreadable input (2) rather than dump core.  Installed only over
+ * the default disposition, so a program that handles SIGBUS itself keeps its handler. */
+static void on_sigbus(int sig)
+{
+	static const char m[] = "vxscope: a capture file shrank while it was being read "
+	                        "(truncated by another process); stopping\n";
+	(void)sig;
+	ssize_t n = write(STDERR_FILENO, m, sizeof(m) - 1);
+	(void)n;
+	_exit(2);
+}
+
+static void sigbus_guard(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	struct sigaction old, sa;
+	if (sigaction(SIGBUS, NULL, &old) || old.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Map a regular file whole: the parsers then read it in place as a memory buffer, without
+ * read(2) copying every byte out of the page cache.  False (nothing changed) when it cannot
+ * be mapped; the caller reads it instead. */
+static bool map_file(struct capture_reader *r)
+{
+	if (r->size == 0 || r->size > SIZE_MAX)
+		return false;
+	void *m = mmap(NULL, (size_t)r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	(void)madvise(m, (size_t)r->size, MADV_SEQUENTIAL);
+	sigbus_guard();
+	r->map = m;
+	r->map_len = (size_t)r->size;
+	r->data = m;
+	r->cap = r->end = r->map_len;
+	r->eof = true;
+	return true;
+}
+
+/* Give back the mapped pages the reader has passed (the frame handed out before this call is
+ * no longer valid), so the mapping's resident size stays near CF_DROP.  Advice only: when
+ * the kernel refuses, the pages stay until the unmap. */
+static void map_drop(struct capture_reader *r)
+{
+	if (r->start - r->dropped < CF_DROP)
+		return;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = r->start & ~(pg - 1);
+	if (upto > r->dropped) {
+		(void)madvise((uint8_t *)r->map + r->dropped, upto - r->dropped, MADV_DONTNEED);
+		r->dropped = upto;
+	}
+}
+
 static struct capture_reader *reader_new(void)
 {
 	struct capture_reader *r = calloc(1, sizeof(*r));
@@ -194,14 +260,16 @@ int capture_open(struct capture_reader **out, const char *path, char *errbuf, si
 		r->size = (uint64_t)sb.st_size;
 		(void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	r->cap = CF_CHUNK;
-	r->own = malloc(r->cap);
-	if (!r->own) {
-		rc = -ENOMEM;
-		msg(errbuf, errlen, "out of memory");
-		goto fail;
+	if (!(r->size && map_file(r))) {
+		r->cap = CF_CHUNK;
+		r->own = malloc(r->cap);
+		if (!r->own) {
+			rc = -ENOMEM;
+			msg(errbuf, errlen, "out of memory");
+			goto fail;
+		}
+		r->data = r->own;
 	}
-	r->data = r->own;
 	rc = detect(r, errbuf, errlen);
 	if (rc)
 		goto fail;
@@ -240,6 +308,8 @@ enum capture_status capture_next(struct capture_reader *r, struct packet *p)
 {
 	if (r->stopped)
 		return r->stop;
+	if (r->map)
+		map_drop(r);
 	enum capture_status st =
 	    r->fmt == CAPTURE_PCAPNG ? cf_pcapng_next(r, p) : cf_pcap_next(r, p);
 	if (st == CAPTURE_FRAME) {
@@ -285,6 +355,8 @@ void capture_close(struct capture_reader *r)
 {
 	if (!r)
 		return;
+	if (r->map)
+		munmap(r->map, r->map_len);
 	if (r->close_fd)
 		close(r->fd);
 	free(r->own);

@@ -5,9 +5,10 @@
  * EPB, SPB, OPB; every other block skipped).  Link types: see LINKTYPE_* in
  * decode/packet.h; others are returned as they are (the decoder names them unknown).
  *
- * Speed and memory: the file is read in large chunks into one buffer of bounded size (no
- * syscall or copy per frame); frames point into that buffer and stay valid until the next
- * capture_next() call.  "-" reads standard input.
+ * Speed and memory: a regular file is mapped and read in place (its size when opened: bytes
+ * appended later are not read; a truncation while reading stops the process with exit status
+ * 2); a pipe or "-" (standard input) is read in large chunks into one buffer of bounded size.
+ * No syscall or copy per frame; frames stay valid until the next capture_next() call.
  *
  * Damage: capture_next() returns the frames it can; at the first record it cannot trust it
  * returns CAPTURE_DAMAGED with capture_error() saying where (byte offset) and why.

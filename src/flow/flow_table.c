@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bigalloc.h"
 #include "base/hash.h"
 #include "flow/frag_ports.h"
 
@@ -163,14 +164,14 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *cfg, flow_end_fn 
 	uint64_t nb = 1024;
 	while (nb < t->cfg.max_flows)
 		nb <<= 1;
-	t->buckets = malloc(nb * sizeof(uint32_t));
+	t->buckets = big_alloc(nb * sizeof(uint32_t));
 	t->maxchunks = (t->cfg.max_flows + CHUNK_SIZE - 1) / CHUNK_SIZE;
 	t->chunks = calloc(t->maxchunks, sizeof(*t->chunks));
 	if (!t->buckets || !t->chunks) {
 		flow_table_free(t);
 		return NULL;
 	}
-	t->twins = calloc(TWIN_SLOTS, 1);
+	t->twins = big_calloc(TWIN_SLOTS);
 	if (!t->twins) {
 		flow_table_free(t);
 		return NULL;
@@ -297,7 +298,7 @@ static uint32_t alloc_slot(struct flow_table *t)
 		if (c >= t->nchunks) {
 			if (c >= t->maxchunks)
 				return NIL;
-			t->chunks[c] = malloc(CHUNK_SIZE * sizeof(struct flow));
+			t->chunks[c] = big_alloc(CHUNK_SIZE * sizeof(struct flow));
 			if (!t->chunks[c])
 				return NIL;
 			t->nchunks = c + 1;
@@ -480,9 +481,15 @@ void flow_table_count(struct flow_table *t, struct flow *f, int d, const struct 
 		fd->max_ip_len = p->ip_len > UINT16_MAX ? UINT16_MAX : (uint16_t)p->ip_len;
 }
 
+struct flow_order {
+	uint64_t id;
+	uint32_t idx;
+};
+
+/* Compares the ids kept beside the slots, so sorting never reads the flows themselves. */
 static int by_id(const void *a, const void *b)
 {
-	const struct flow *x = *(struct flow *const *)a, *y = *(struct flow *const *)b;
+	const struct flow_order *x = a, *y = b;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -490,15 +497,18 @@ void flow_table_flush(struct flow_table *t)
 {
 	if (!t || !t->st.live)
 		return;
-	struct flow **v = malloc(t->st.live * sizeof(*v));
+	struct flow_order *v = malloc(t->st.live * sizeof(*v));
 	size_t n = 0;
 	if (v) {
-		for (int l = 0; l < NLISTS; l++)
-			for (uint32_t i = t->head[l]; i != NIL; i = slot(t, i)->lnext)
-				v[n++] = slot(t, i);
+		for (int l = 0; l < NLISTS; l++) {
+			for (uint32_t i = t->head[l]; i != NIL; i = slot(t, i)->lnext) {
+				v[n].id = slot(t, i)->id;
+				v[n++].idx = i;
+			}
+		}
 		qsort(v, n, sizeof(*v), by_id);
 		for (size_t j = 0; j < n; j++)
-			end_flow(t, v[j]->idx, FLOW_END_EOF);
+			end_flow(t, v[j].idx, FLOW_END_EOF);
 		free(v);
 		return;
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bigalloc.h"
 #include "base/hash.h"
 
 #define PAYLOAD_SIG_BYTES 32
@@ -92,7 +93,7 @@ bool dedup_packet(struct dedup *d, const struct packet *p, uint32_t session, uin
 	if (!sig)
 		return false;
 	if (!d->slots) {
-		d->slots = calloc(DEDUP_SLOTS, sizeof(*d->slots));
+		d->slots = big_calloc(DEDUP_SLOTS * sizeof(*d->slots));
 		if (!d->slots) {
 			d->cfg.enabled = false;
 			return false;
