@@ -416,6 +416,49 @@ static uint64_t name_hash(const char *s, uint32_t resolver)
 	return hash_bytes(low, n, (uint64_t)resolver + 7);
 }
 
+/* The same question from the same client to the same server (address and session, not
+ * port or transport): the key that pairs a truncated UDP answer with the TCP retry. */
+static uint64_t dns_question_key(const struct flow *f, const struct dns_txn *t)
+{
+	struct app_endpoint srv, cli;
+	app_endpoint_of(f, !t->client_dir, &srv);
+	app_endpoint_of(f, t->client_dir, &cli);
+	srv.port = cli.port = 0;
+	srv.proto = cli.proto = 0;
+	uint64_t h = name_hash(t->qname, t->qtype);
+	h = hash_bytes(&srv, sizeof(srv), h);
+	h = hash_bytes(&cli, sizeof(cli), h);
+	return h ? h : 1;
+}
+
+/* A UDP answer with TC set is remembered; a TCP query for the same question from the same
+ * client within DNS_TC_RETRY_NS is its retry, counted on the UDP resolver that truncated. */
+static void dns_tc_retry(struct app_analyzer *a, const struct flow *f, const struct dns_txn *t,
+			 long ri)
+{
+	if (!t->has_qname || t->name_status != DNS_NAME_OK || !t->has_qtype)
+		return;
+	if (t->proto == IPPROTO_NUM_UDP && t->has_response && t->tc) {
+		struct dns_tc_pending *e = &a->tc_pending[a->tc_next++ % DNS_TC_PENDING];
+		e->key = dns_question_key(f, t);
+		e->resolver = ri;
+		e->ts_ns = t->resp_ns;
+		return;
+	}
+	if (t->proto != IPPROTO_NUM_TCP || !t->has_query)
+		return;
+	uint64_t key = dns_question_key(f, t);
+	for (unsigned i = 0; i < DNS_TC_PENDING; i++) {
+		struct dns_tc_pending *e = &a->tc_pending[i];
+		if (e->key != key || t->query_ns < e->ts_ns || t->query_ns - e->ts_ns > DNS_TC_RETRY_NS)
+			continue;
+		struct dns_resolver *u = app_table_at(&a->resolvers, (size_t)e->resolver);
+		u->tc_retried_tcp++;
+		e->key = 0;
+		return;
+	}
+}
+
 static void dns_rollup(struct app_analyzer *a, const struct flow *f, const struct dns_txn *t)
 {
 	if (t->kind == DNS_KIND_MDNS) {
@@ -433,6 +476,7 @@ static void dns_rollup(struct app_analyzer *a, const struct flow *f, const struc
 		return;
 	struct dns_resolver *r = app_table_at(&a->resolvers, (size_t)ri);
 	int64_t ts = t->has_query ? t->query_ns : t->resp_ns;
+	dns_tc_retry(a, f, t, ri);
 	if (ts < r->first_ns)
 		r->first_ns = ts;
 	if (ts > r->last_ns)

@@ -103,6 +103,7 @@ struct dns_resolver {
 	uint64_t hash;
 	struct app_endpoint ep;
 	uint64_t queries, answered, timeouts, capture_end, unmatched, dropped, retransmissions, tc;
+	uint64_t tc_retried_tcp; /* truncated answers whose query the client then sent over TCP */
 	uint64_t late; /* answered, but 5 s or more after the query (counted in timeouts too) */
 	uint64_t oneway_timeouts; /* timeouts on flows with no packet at all from the resolver */
 	uint64_t rcode[16];
@@ -179,8 +180,19 @@ struct app_media {
 
 struct app_flow; /* per-flow state on flow->ext[1] (app.c) */
 
+/* A truncated UDP answer waiting for the client's retry over TCP (RFC 7766 section 5). */
+#define DNS_TC_PENDING 64
+#define DNS_TC_RETRY_NS (INT64_C(5) * 1000000000)
+struct dns_tc_pending {
+	uint64_t key;   /* client, server address, session, qname, qtype; 0 = free */
+	long resolver;  /* the UDP resolver that truncated */
+	int64_t ts_ns;  /* the truncated answer */
+};
+
 struct app_analyzer {
 	struct app_table servers, paths, resolvers, names;
+	struct dns_tc_pending tc_pending[DNS_TC_PENDING]; /* a ring: the oldest is overwritten */
+	unsigned tc_next;
 	struct app_table tls_servers, sip_servers, rtp_streams, media;
 	uint64_t tls_flows, tls_handshakes, sip_flows, sip_dialogs, sip_messages, rtp_flows;
 	uint64_t rtp_streams_seen, media_announced;

@@ -240,6 +240,7 @@ static void json_resolver(struct jsonw *w, const struct app_analyzer *a,
 	jsonw_ku64(w, "responses_without_query", r->unmatched);
 	jsonw_ku64(w, "retransmissions", r->retransmissions);
 	jsonw_ku64(w, "truncated_responses", r->tc);
+	jsonw_ku64(w, "truncated_retried_tcp", r->tc_retried_tcp);
 	jsonw_key(w, "rcodes");
 	jsonw_obj_begin(w);
 	for (unsigned i = 0; i < 16; i++)
@@ -457,6 +458,9 @@ static void text_resolver(struct strbuf *b, const struct app_analyzer *a,
 	if (r->retransmissions)
 		cat(t, sizeof(t), &u, "; %llu retransmitted queries",
 		    (unsigned long long)r->retransmissions);
+	if (r->tc)
+		cat(t, sizeof(t), &u, "; %llu truncated answers, %llu retried over TCP",
+		    (unsigned long long)r->tc, (unsigned long long)r->tc_retried_tcp);
 	line(b, 6, t);
 	if (r->lat_n) {
 		fmt_latency(lat, sizeof(lat), r->lat_sum_ns / (int64_t)r->lat_n);
