@@ -10,9 +10,9 @@
 #	target_stop                        # SIGTERM, must exit 0
 #	target_verify "$T/t1" SENT TGT_CAPTURE          # identity, archive, flows, findings
 #
-# Senders: the tests use (a) the kernel (tc mirred into a VXLAN device), (c) tcpreplay, and the
-# bench sender build/release/tools/vxlan_send.  (b) `vxscope mirror` plugs in through
-# target_sender_vxscope_mirror below.
+# Senders: the tests use (a) the kernel (tc mirred into a VXLAN device), (b) `vxscope mirror`
+# (target_sender_vxscope_mirror below), (c) tcpreplay, and the bench sender
+# build/release/tools/vxlan_send.
 
 ROOT=${VXS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${VXS_BIN:-$ROOT/build/release/vxscope}
@@ -161,13 +161,64 @@ target_verify()
 }
 
 # ---- sender (b): `vxscope mirror` ------------------------------------------------------------
-# TODO(lead, after merging `vxscope mirror`): fill in this function; test_target_mirror.sh
-# (copy test_target_kernel_mirred.sh, replace vxlan_mirror with this) then needs nothing else.
-# target_sender_vxscope_mirror SRC_NS SRC_IF VNI TARGET_IP: make `vxscope mirror` in SRC_NS
-# mirror SRC_IF to TARGET_IP:4789 as session VNI, in the background (ns_spawn), and print how
-# to count what it sent (e.g. its --stats file) on stdout.
+# target_sender_vxscope_mirror SRC_NS SRC_IF VNI TARGET_IP DIR: run `vxscope mirror --json` in
+# SRC_NS on SRC_IF (promiscuous libpcap) as AWS session VNI, one filter accepting everything in
+# both directions, to TARGET_IP:4789.  The AWS JSON and the host map (ENI eni-0e2e0000000000b01
+# = SRC_IF with the global addresses it has now, IPv4 first: the first is the primary) are
+# written to DIR.  Sets MIRROR_PID and MIRROR_LOG; target_mirror_stop stops it and prints how
+# many copies it sent (its own JSON counter "mirrored").
+MIRROR_PID=""
+MIRROR_LOG=""
 target_sender_vxscope_mirror()
 {
-	"$BIN" mirror --help >/dev/null 2>&1 || vxs_skip "$BIN has no 'mirror' subcommand yet"
-	vxs_die "target_sender_vxscope_mirror: not written yet (see tests/e2e/target_lib.sh)"
+	local n="$1" ifc="$2" vni="$3" tip="$4" dir="$5" eni=eni-0e2e0000000000b01 addrs
+	"$BIN" mirror --help >/dev/null 2>&1 || vxs_skip "$BIN has no 'mirror' subcommand"
+	addrs=$(nsx "$n" ip -o addr show dev "$ifc" scope global |
+		awk '{ sub("/.*", "", $4); print ($3 == "inet" ? 0 : 1), $4 }' | sort |
+		awk '{ printf "%s\"%s\"", (NR > 1 ? ", " : ""), $2 }')
+	[ -n "$addrs" ] || vxs_die "$n/$ifc has no global address for the host map"
+	cat >"$dir/mirror-aws.json" <<EOF
+{ "TrafficMirrorFilters": [ { "TrafficMirrorFilterId": "tmf-0e2e00000000000b1",
+    "IngressFilterRules": [ { "TrafficDirection": "ingress", "RuleNumber": 1,
+        "RuleAction": "accept", "SourceCidrBlock": "0.0.0.0/0",
+        "DestinationCidrBlock": "0.0.0.0/0" } ],
+    "EgressFilterRules": [ { "TrafficDirection": "egress", "RuleNumber": 1,
+        "RuleAction": "accept", "SourceCidrBlock": "0.0.0.0/0",
+        "DestinationCidrBlock": "0.0.0.0/0" } ],
+    "NetworkServices": [], "Tags": [] } ],
+  "TrafficMirrorSessions": [ { "TrafficMirrorSessionId": "tms-0e2e00000000000b1",
+    "TrafficMirrorTargetId": "tmt-0e2e00000000000b1",
+    "TrafficMirrorFilterId": "tmf-0e2e00000000000b1", "NetworkInterfaceId": "$eni",
+    "OwnerId": "111122223333", "SessionNumber": 1, "VirtualNetworkId": $vni, "Tags": [] } ],
+  "TrafficMirrorTargets": [ { "TrafficMirrorTargetId": "tmt-0e2e00000000000b1",
+    "NetworkInterfaceId": "eni-0e2e00000000000b2", "Type": "network-interface",
+    "OwnerId": "111122223333", "Tags": [] } ] }
+EOF
+	cat >"$dir/mirror-hostmap.json" <<EOF
+{ "VxscopeHostMap": {
+    "NetworkInterfaces": [ { "NetworkInterfaceId": "$eni", "Interface": "$ifc",
+                             "Addresses": [$addrs] } ],
+    "Targets": [ { "TrafficMirrorTargetId": "tmt-0e2e00000000000b1", "Addresses": ["$tip"] } ] } }
+EOF
+	MIRROR_LOG=$dir/mirror.log
+	ns_spawn "$n" "$MIRROR_LOG" "$BIN" mirror --config "$dir/mirror-aws.json" \
+		--config "$dir/mirror-hostmap.json" --eni "$eni" --interface "$ifc" --json
+	MIRROR_PID=$VXS_LAST_PID
+	wait_log "$MIRROR_LOG" "mirroring $ifc" 10 ||
+		{ cat "$MIRROR_LOG" >&2; vxs_die "vxscope mirror did not start"; }
+}
+
+# target_mirror_stop: SIGINT the mirror started above and print its "mirrored" counter (copies
+# sent).  Fails the test when a selected copy was dropped (send error, no source address).
+target_mirror_stop()
+{
+	stop_pid "$MIRROR_PID" INT 10
+	MIRROR_PID=""
+	python3 - "$MIRROR_LOG" <<'PY' || vxs_die "vxscope mirror counters ($MIRROR_LOG)"
+import json, sys
+c = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]
+if c["dropped"]["total"] != 0 or c["selected"] != c["mirrored"]:
+    sys.exit("vxscope mirror dropped copies: %r" % (c["dropped"],))
+print(c["mirrored"])
+PY
 }
