@@ -56,7 +56,7 @@ static void target_usage(FILE *f)
 	      "  --interface IF         capture IF with libpcap (promiscuous) instead of sockets\n"
 	      "  --workers N            analysis threads (default 1: exactly the offline result)\n"
 	      "  --queue MB             queue per worker in MiB (default 64)\n"
-	      "  --rcvbuf BYTES         socket receive buffer (default 67108864)\n"
+	      "  --rcvbuf BYTES         socket receive buffer (default 268435456)\n"
 	      "  --allow-cidr CIDR      accept only these outer sources (repeatable)\n"
 	      "  --allow-vni N|A-B      accept only these VNIs (repeatable)\n"
 	      "  --allow-file FILE      more of both: 'cidr X' / 'vni N' lines (SIGHUP re-reads)\n"
@@ -439,10 +439,11 @@ int cmd_target(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	say("%u worker(s)%s%s%s%s%s%s; ready", cfg.workers, cfg.archive ? ", archive " : "",
+	say("%u worker(s)%s%s%s%s%s%s", cfg.workers, cfg.archive ? ", archive " : "",
 	    cfg.archive ? cfg.archive_cfg.dir : "", cfg.flowlogs ? ", flow logs " : "",
 	    cfg.flowlogs ? cfg.flowlog_cfg.s3_dir : "", cfg.records_dir ? ", records " : "",
 	    cfg.records_dir ? cfg.records_dir : "");
+	tlog("ready"); /* the last start-up line, even with -q: supervisors and tests wait for it */
 
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

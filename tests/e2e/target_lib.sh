@@ -42,7 +42,7 @@ target_start()
 		--records "$dir/records" --stats "$dir/stats.json" "$@" ${VXS_TARGET_ARGS:-}
 	TARGET_PID=$VXS_LAST_PID
 	TARGET_DIR=$dir
-	if ! wait_log "$dir/target.log" 'vxscope target: (.*; )?ready$' 10; then
+	if ! wait_log "$dir/target.log" '^vxscope target: ready$' 10; then
 		sed 's/^/    target: /' "$dir/target.log" >&2
 		vxs_die "vxscope target did not become ready in 10 s"
 	fi
