@@ -75,6 +75,8 @@ static void target_usage(FILE *f)
 	      "  --http ADDR:PORT       /healthz and /metrics (Prometheus)\n"
 	      "  --user USER            drop privileges to USER after binding\n"
 	      "  --sessions FILE        AWS session description (JSON; checked, reserved)\n"
+	      "  --class-map FILE --no-qos --no-rate-limits\n"
+	      "                         QoS roll-ups as in `vxscope analyze` (docs/qos.md)\n"
 	      "  --stats FILE           counters as JSON at exit\n"
 	      "  --duration S           stop after S seconds (as on SIGTERM)\n"
 	      "  --max-flows N  --tcp-idle S  --idle S  --active-timeout S  --no-dedup\n"
@@ -150,7 +152,7 @@ int cmd_target(int argc, char **argv)
 		O_LISTEN = 0x5001, O_IFACE, O_WORKERS, O_QUEUE, O_RCVBUF, O_ACIDR, O_AVNI,
 		O_AFILE, O_ARCHIVE, O_RSIZE, O_RSEC, O_RCOUNT, O_POST, O_FLOWLOGS, O_FLINT,
 		O_FLFMT, O_GZIP, O_ACCT, O_REGION, O_FLID, O_ENI, O_RECORDS, O_HTTP, O_USER,
-		O_SESSIONS, O_STATS, O_DURATION,
+		O_SESSIONS, O_STATS, O_DURATION, O_CLASSMAP, O_NOQOS, O_NORL,
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, 0, O_LISTEN},
@@ -182,6 +184,9 @@ int cmd_target(int argc, char **argv)
 		{"sessions", required_argument, 0, O_SESSIONS},
 		{"stats", required_argument, 0, O_STATS},
 		{"duration", required_argument, 0, O_DURATION},
+		{"class-map", required_argument, 0, O_CLASSMAP},
+		{"no-qos", no_argument, 0, O_NOQOS},
+		{"no-rate-limits", no_argument, 0, O_NORL},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		CLI_TABLE_LONGOPTS,
@@ -350,6 +355,27 @@ int cmd_target(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 1, 86400 * 3650, "--duration", &v))
 				goto usage;
 			duration = v;
+			break;
+		case O_CLASSMAP: {
+			unsigned line;
+			int e = tclass_map_load(&cfg.qos_cfg.map, optarg, &line);
+			if (e == -EINVAL) {
+				fprintf(stderr, "vxscope target: %s line %u: not a class rule (CLASS "
+					"dscp N | CLASS port P[-Q] [tcp|udp] | CLASS rtp)\n", optarg, line);
+				goto usage;
+			}
+			if (e) {
+				fprintf(stderr, "vxscope target: cannot read %s: %s\n", optarg,
+					strerror(-e));
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case O_NOQOS:
+			cfg.qos = false;
+			break;
+		case O_NORL:
+			cfg.qos_cfg.rate_limits = false;
 			break;
 		case 'q':
 			quiet = true;

@@ -73,6 +73,7 @@ struct worker {
 	/* analysis for findings, as `vxscope analyze` */
 	struct service_table *services;
 	struct app_analyzer *app;
+	struct qos *qos;  /* NULL without cfg.qos */
 	struct icmp_seen icmp;
 	uint64_t tcp_flags[TA_COUNT];
 	uint64_t tcp_packets;
@@ -189,6 +190,9 @@ void target_cfg_default(struct target_cfg *cfg)
 	cfg->rcvbuf = 256 << 20; /* ~1 s at 200k pps of 1 KB datagrams: rides out stalls */
 	admission_init(&cfg->admission);
 	flowlog_sink_cfg_default(&cfg->flowlog_cfg);
+	cfg->qos = true; /* as `vxscope analyze` without --no-qos */
+	tclass_map_default(&cfg->qos_cfg.map);
+	cfg->qos_cfg.rate_limits = true;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -297,24 +301,27 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 		icmp_seen_packet(&w->icmp, p);
 	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
 		app_packet(w->app, p, f, dir);
+	if (w->qos && f)
+		qos_packet(w->qos, p, f, dir);
 }
 
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 		   const struct tcp_pkt_analysis *ta)
 {
-	(void)p;
-	(void)f;
-	(void)dir;
 	struct worker *w = ctx;
 	w->tcp_packets++;
 	for (uint32_t m = ta->flags; m; m &= m - 1)
 		w->tcp_flags[__builtin_ctz(m)]++;
+	if (w->qos)
+		qos_tcp(w->qos, p, f, dir, ta);
 }
 
 static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flow_end_reason why)
 {
 	struct worker *w = ctx;
 	app_flow_end(w->app, f);
+	if (w->qos)
+		qos_flow_end(w->qos, f);
 	w->flows_by_proto[f->proto == IPPROTO_NUM_TCP ? 0 : f->proto == IPPROTO_NUM_UDP ? 1 : 2]++;
 	struct tcp_health h, *hp = NULL;
 	if (fx && fx->tcp) {
@@ -827,7 +834,10 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 	int sr = sess_tab_init(&w->st);
 	w->services = service_table_new();
 	w->app = app_analyzer_new();
-	if (sr || !w->services || !w->app) {
+	uint32_t mf = t->cfg.pipeline.flows.max_flows;
+	if (t->cfg.qos)
+		w->qos = qos_new(&t->cfg.qos_cfg, mf < 16 ? 16 : mf);
+	if (sr || !w->services || !w->app || (t->cfg.qos && !w->qos)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -1093,6 +1103,8 @@ static int write_findings(struct target *t, char *err, size_t errlen)
 		mirror_findings(pipeline_sessions(w->pl), pipeline_stats(w->pl),
 				pipeline_dedup(w->pl), &all);
 		app_findings(w->app, &all);
+		if (w->qos)
+			qos_findings(w->qos, &all);
 	}
 	findings_sort(&all);
 	FILE *fp = fopen(t->findings_path, "w");
@@ -1198,6 +1210,7 @@ void target_free(struct target *t)
 		pipeline_free(w->pl);
 		service_table_free(w->services);
 		app_analyzer_free(w->app);
+		qos_free(w->qos);
 		strbuf_fini(&w->flow_buf);
 		spsc_fini(&w->q);
 		sess_tab_fini(&w->st);

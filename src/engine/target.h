@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "base/strbuf.h"
+#include "analyze/qos.h"
 #include "engine/admission.h"
 #include "engine/flowlog_sink.h"
 #include "engine/pipeline.h"
@@ -43,6 +44,8 @@ struct target_cfg {
 	bool flowlogs;
 	struct flowlog_sink_cfg flowlog_cfg; /* s3_dir set */
 	const char *records_dir;
+	bool qos;                         /* QoS roll-ups (classes, marking audit, rate limits) */
+	struct qos_cfg qos_cfg;
 	void (*log)(const char *msg);     /* start-up, rate-limited refusals, errors */
 };
 
