@@ -102,6 +102,7 @@ struct target {
 	struct iface_rx *iface;
 	pthread_t rx_th;
 	bool rx_started;
+	bool ext_started;       /* external_rx: started, fed by target_rx_datagram */
 	_Atomic int rx_running;
 	_Atomic int stopping;   /* receiver: drain and finish */
 	_Atomic int rx_done;    /* workers: finish what is queued, then end */
@@ -227,6 +228,10 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	if (cfg->geneve_port && decode_cfg_add_geneve_port(&t->rx_decode, cfg->geneve_port) == 0)
 		t->cfg.pipeline.decode = t->rx_decode;
 	*out = t;
+	if (cfg->external_rx) {
+		t->linktype = LINKTYPE_ETHERNET;
+		return 0;
+	}
 	if (cfg->interface) {
 		int r = iface_rx_open(&t->iface, cfg->interface, cfg->rcvbuf, err, errlen);
 		if (r)
@@ -746,6 +751,20 @@ static int rx_iface_read(struct target *t, char *err, size_t errlen)
 	return n;
 }
 
+/* The receiver is done: the inline worker ends its flows, the queued workers may finish. */
+static void rx_finish(struct target *t)
+{
+	rx_publish(t);
+	if (t->inline_worker) {
+		struct worker *w = &t->w[0];
+		pipeline_finish(w->pl);
+		inline_housekeeping(w, true);
+		atomic_store(&w->running, 0);
+	}
+	atomic_store(&t->rx_running, 0);
+	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
+}
+
 static void *rx_main(void *arg)
 {
 	struct target *t = arg;
@@ -801,16 +820,21 @@ static void *rx_main(void *arg)
 			while (rx_sock_read(t, &t->socks[i], 1024) >= 1024 * UDP_RX_BATCH)
 				;
 	}
-	rx_publish(t);
-	if (t->inline_worker) {
-		struct worker *w = &t->w[0];
-		pipeline_finish(w->pl);
-		inline_housekeeping(w, true);
-		atomic_store(&w->running, 0);
-	}
-	atomic_store(&t->rx_running, 0);
-	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
+	rx_finish(t);
 	return NULL;
+}
+
+void target_rx_datagram(struct target *t, const struct udp_rx_dgram *d, bool geneve)
+{
+	struct admission *na = atomic_exchange(&t->adm_next, NULL);
+	if (na) {
+		free(t->adm);
+		t->adm = na;
+	}
+	rx_lock(t);
+	rx_dgram(t, d, geneve);
+	rx_unlock(t);
+	rx_publish(t);
 }
 
 /* ---------------------------------------------------------------- start / tick / stop */
@@ -925,6 +949,10 @@ int target_start(struct target *t, char *err, size_t errlen)
 		t->w[i].started = true;
 	}
 	atomic_store(&t->rx_running, 1);
+	if (t->cfg.external_rx) {
+		t->ext_started = true;
+		return 0;
+	}
 	int r = pthread_create(&t->rx_th, NULL, rx_main, t);
 	if (r) {
 		atomic_store(&t->rx_running, 0);
@@ -1137,10 +1165,13 @@ int target_stop(struct target *t, char *err, size_t errlen)
 {
 	int rc = 0;
 	err[0] = 0;
-	bool ran = t->rx_started; /* every worker initialised and the receiver started */
+	bool ran = t->rx_started || t->ext_started; /* every worker initialised, receiver on */
 	atomic_store_explicit(&t->stopping, 1, memory_order_release);
 	if (t->rx_started)
 		pthread_join(t->rx_th, NULL);
+	if (t->ext_started)
+		rx_finish(t);
+	t->ext_started = false;
 	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
 	for (unsigned i = 0; i < t->nw && t->w; i++)
 		if (t->w[i].started)

@@ -21,6 +21,7 @@
 
 #include "base/strbuf.h"
 #include "analyze/qos.h"
+#include "capture/udp_receiver.h"
 #include "engine/admission.h"
 #include "engine/flowlog_sink.h"
 #include "engine/pipeline.h"
@@ -35,6 +36,8 @@ struct target_cfg {
 	unsigned nlisten;
 	uint16_t vxlan_port, geneve_port; /* 0: no socket for that tunnel */
 	const char *interface;            /* libpcap interface mode instead of sockets */
+	bool external_rx;                 /* no sockets, no receive thread: the caller feeds
+					   * target_rx_datagram() (tests, fuzzing) */
 	unsigned workers;
 	size_t queue_bytes;               /* per worker */
 	int rcvbuf;
@@ -61,6 +64,11 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 void target_describe(const struct target *t, struct strbuf *b);
 /* Open the outputs and start the threads.  0 or -errno with the message in err. */
 int target_start(struct target *t, char *err, size_t errlen) __attribute__((warn_unused_result));
+/* One received datagram through the receive path the receive thread runs: tunnel header
+ * check (malformed), admission (refused), session count, archive, worker choice and the
+ * worker's pipeline (inline with one worker, else its queue).  Only for a target opened with
+ * cfg.external_rx and started; from one thread at a time.  d is not kept. */
+void target_rx_datagram(struct target *t, const struct udp_rx_dgram *d, bool geneve);
 /* Periodic work: archive time rotation, kernel drop counters.  From one thread. */
 void target_tick(struct target *t);
 /* Replace the admission lists (taken over by the receiver at its next batch). */
