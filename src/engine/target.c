@@ -38,6 +38,7 @@
 
 /* What the receiver queues per datagram, followed by the frame bytes. */
 struct rx_rec {
+	uint64_t frame; /* arrival number among accepted datagrams = frame number in the archive */
 	int64_t ts_ns;
 	uint32_t caplen, wirelen, payload_len;
 	struct ip_addr src;
@@ -71,8 +72,8 @@ struct worker {
 	struct pipeline *pl;
 	struct flowlog_sink *sink;
 	/* analysis for findings, as `vxscope analyze` */
-	struct service_table *services;
-	struct app_analyzer *app;
+	struct service_table *services; /* the target's one table (t->services) */
+	struct app_analyzer *app; /* the target's one analyzer (t->app) */
 	struct qos *qos;  /* NULL without cfg.qos */
 	struct icmp_seen icmp;
 	uint64_t tcp_flags[TA_COUNT];
@@ -114,6 +115,12 @@ struct target {
 	_Atomic(struct admission *) adm_next;  /* a replacement waiting for the receiver */
 	/* receiver counters (single writer) */
 	uint64_t rx_l, rxb_l, qd_l, rc_l, rv_l, mal_l, tr_l;
+	uint64_t frame_l;                      /* accepted datagrams: the next frame number */
+	/* roll-ups shared by the workers (docs/target.md "Threads") */
+	pthread_mutex_t agg_mu;                /* services, at flow end */
+	struct service_table *services;
+	pthread_mutex_t app_mu;                /* app, per TCP/UDP packet (nw > 1 only) */
+	struct app_analyzer *app;
 	_Atomic uint64_t rx_datagrams, rx_bytes, queue_drops, refused_cidr, refused_vni,
 		malformed, truncated, socket_drops_ovfl, iface_drops;
 	_Atomic uint64_t rcvbuf_errors;
@@ -210,10 +217,18 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	if (t->nw > TARGET_MAX_WORKERS)
 		t->nw = TARGET_MAX_WORKERS;
 	pthread_mutex_init(&t->arch_mu, NULL);
+	pthread_mutex_init(&t->agg_mu, NULL);
+	pthread_mutex_init(&t->app_mu, NULL);
 	t->adm = malloc(sizeof(*t->adm));
 	t->w = calloc(t->nw, sizeof(*t->w)); /* before any thread can look at it */
-	if (!t->adm || !t->w || sess_tab_init(&t->rx_st)) {
+	t->services = service_table_new();
+	t->app = app_analyzer_new();
+	if (!t->adm || !t->w || !t->services || !t->app || sess_tab_init(&t->rx_st)) {
 		sess_tab_fini(&t->rx_st);
+		service_table_free(t->services);
+		app_analyzer_free(t->app);
+		pthread_mutex_destroy(&t->app_mu);
+		pthread_mutex_destroy(&t->agg_mu);
 		free(t->adm);
 		free(t->w);
 		free(t);
@@ -304,8 +319,15 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	struct worker *w = ctx;
 	if (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
 		icmp_seen_packet(&w->icmp, p);
-	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
+	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP)) {
+		/* the per-flow parse state hangs on the flow (the worker's); the roll-ups per
+		 * server and resolver are shared: with several workers one analyzer, locked */
+		if (w->t->nw > 1)
+			pthread_mutex_lock(&w->t->app_mu);
 		app_packet(w->app, p, f, dir);
+		if (w->t->nw > 1)
+			pthread_mutex_unlock(&w->t->app_mu);
+	}
 	if (w->qos && f)
 		qos_packet(w->qos, p, f, dir);
 }
@@ -324,7 +346,11 @@ static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flow_end_reason why)
 {
 	struct worker *w = ctx;
+	if (w->t->nw > 1)
+		pthread_mutex_lock(&w->t->app_mu);
 	app_flow_end(w->app, f);
+	if (w->t->nw > 1)
+		pthread_mutex_unlock(&w->t->app_mu);
 	if (w->qos)
 		qos_flow_end(w->qos, f);
 	w->flows_by_proto[f->proto == IPPROTO_NUM_TCP ? 0 : f->proto == IPPROTO_NUM_UDP ? 1 : 2]++;
@@ -333,8 +359,14 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 		tcp_conv_health(fx->tcp, &h);
 		hp = &h;
 	}
+	/* one table for all workers: a service's flows may end in any of them, and its
+	 * findings must add them up as offline (flow ends are rare: a mutex is cheap) */
+	if (w->t->nw > 1)
+		pthread_mutex_lock(&w->t->agg_mu);
 	service_table_flow(w->services, f, hp, fx && fx->tcp ? &fx->obs : NULL,
 			   fx ? fx->first_flag_frame : NULL);
+	if (w->t->nw > 1)
+		pthread_mutex_unlock(&w->t->agg_mu);
 	if (w->t->flows_fp) {
 		flow_record_json(&w->flow_w, f, why, hp);
 		(void)jsonw_record_end(&w->flow_w);
@@ -451,7 +483,7 @@ static void worker_one(struct worker *w, const struct rx_rec *h, const uint8_t *
 	struct target *t = w->t;
 	struct packet p;
 	memset(&p, 0, offsetof(struct packet, ntun));
-	p.frame = ++w->frame;
+	p.frame = h->frame;
 	p.ts_ns = h->ts_ns;
 	p.caplen = h->caplen;
 	p.wirelen = h->wirelen;
@@ -614,16 +646,17 @@ static void enqueue(struct target *t, unsigned wi, const uint8_t *frame, uint32_
 {
 	struct worker *w = &t->w[wi];
 	if (t->inline_worker) {
-		struct rx_rec ih = {ts, caplen, wirelen, payload_len, *src};
+		struct rx_rec ih = {++t->frame_l, ts, caplen, wirelen, payload_len, *src};
 		worker_one(w, &ih, frame);
 		return;
 	}
+	uint64_t fno = ++t->frame_l; /* archived even when the queue is full */
 	uint8_t *m = spsc_reserve(&w->q, sizeof(struct rx_rec) + caplen);
 	if (!m) {
 		t->qd_l++;
 		return;
 	}
-	struct rx_rec h = {ts, caplen, wirelen, payload_len, *src};
+	struct rx_rec h = {fno, ts, caplen, wirelen, payload_len, *src};
 	memcpy(m, &h, sizeof(h));
 	memcpy(m + sizeof(h), frame, caplen);
 	spsc_commit(&w->q);
@@ -856,8 +889,8 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 		return -ENOMEM;
 	}
 	int sr = sess_tab_init(&w->st);
-	w->services = service_table_new();
-	w->app = app_analyzer_new();
+	w->services = t->services;
+	w->app = t->app;
 	uint32_t mf = t->cfg.pipeline.flows.max_flows;
 	if (t->cfg.qos)
 		w->qos = qos_new(&t->cfg.qos_cfg, mf < 16 ? 16 : mf);
@@ -1122,17 +1155,159 @@ void target_metrics_json(struct target *t, struct strbuf *b)
 }
 
 /* Findings from every worker, as `vxscope analyze` computes them. */
+/* Sum of the workers' ICMP too-big senders (one worker's list with one worker). */
+static void merge_icmp(struct target *t, struct icmp_seen *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct icmp_seen *s = &t->w[i].icmp;
+		m->total += s->total;
+		for (unsigned k = 0; k < s->n; k++) {
+			unsigned j = 0;
+			while (j < m->n && !ipaddr_eq(&m->v[j].sender, &s->v[k].sender))
+				j++;
+			if (j == m->n) {
+				if (m->n == ICMP_SEEN_MAX)
+					continue;
+				m->v[m->n++] = s->v[k];
+				continue;
+			}
+			m->v[j].count += s->v[k].count;
+			if (s->v[k].first_frame < m->v[j].first_frame) {
+				m->v[j].first_frame = s->v[k].first_frame;
+				m->v[j].mtu = s->v[k].mtu;
+			}
+		}
+	}
+}
+
+/* The workers' decode counters added up. */
+static void merge_stats(struct target *t, struct decode_stats *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct decode_stats *s = pipeline_stats(t->w[i].pl);
+		if (!s->frames)
+			continue;
+		if (!m->frames || s->first_ns < m->first_ns)
+			m->first_ns = s->first_ns;
+		if (!m->frames || s->last_ns > m->last_ns)
+			m->last_ns = s->last_ns;
+		m->frames += s->frames;
+		m->ip_packets += s->ip_packets;
+		m->non_ip += s->non_ip;
+		m->tunnelled += s->tunnelled;
+		for (unsigned k = 0; k <= TUN_IPIP; k++)
+			m->by_tunnel[k] += s->by_tunnel[k];
+		m->truncated += s->truncated;
+		for (unsigned k = 0; k < ANOM_COUNT; k++)
+			m->anomalies[k] += s->anomalies[k];
+		m->flow_alloc_failures += s->flow_alloc_failures;
+		m->wire_bytes += s->wire_bytes;
+	}
+}
+
+/* The workers' mirror sessions as one table (only v and n are filled: what the findings read).
+ * A session's frames may be spread over every worker. */
+static int merge_sessions(struct target *t, struct session_table *m)
+{
+	session_table_init(m);
+	uint32_t cap = 0;
+	for (unsigned i = 0; i < t->nw; i++)
+		cap += pipeline_sessions(t->w[i].pl)->n;
+	m->v = calloc(cap ? cap : 1, sizeof(*m->v));
+	if (!m->v)
+		return -ENOMEM;
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct session_table *st = pipeline_sessions(t->w[i].pl);
+		for (uint32_t k = 0; k < st->n; k++) {
+			const struct session *s = &st->v[k];
+			uint32_t j = 0;
+			for (; j < m->n; j++) {
+				const struct session *x = &m->v[j];
+				if (x->kind == s->kind && x->has_id == s->has_id && x->id == s->id &&
+				    ipaddr_eq(&x->outer_src, &s->outer_src) &&
+				    ipaddr_eq(&x->outer_dst, &s->outer_dst))
+					break;
+			}
+			if (j == m->n) {
+				m->v[m->n++] = *s;
+				continue;
+			}
+			struct session *x = &m->v[j];
+			x->gwlb |= s->gwlb;
+			x->packets += s->packets;
+			x->wire_bytes += s->wire_bytes;
+			x->inner_bytes += s->inner_bytes;
+			x->truncated += s->truncated;
+			x->truncated_bytes_lost += s->truncated_bytes_lost;
+			x->snap_cut += s->snap_cut;
+			x->duplicates += s->duplicates;
+			if (s->max_inner_len > x->max_inner_len)
+				x->max_inner_len = s->max_inner_len;
+			if (s->first_frame < x->first_frame) {
+				x->first_frame = s->first_frame;
+				x->first_ns = s->first_ns;
+			}
+			if (s->last_ns > x->last_ns)
+				x->last_ns = s->last_ns;
+		}
+	}
+	return 0;
+}
+
+/* Every finding, from one aggregation: the shared service table (TCP), the ICMP senders,
+ * decode counters and sessions added up over the workers (mirror), the pairs of copies from
+ * two mirror points per worker (a conversation's copies all meet in one worker), the shared
+ * application analyzer, and the QoS roll-ups per worker (docs/target.md). */
+static int collect_findings(struct target *t, struct finding_list *all)
+{
+	struct icmp_seen icmp;
+	merge_icmp(t, &icmp);
+	tcp_findings(t->services, &icmp, all);
+	if (t->nw == 1) {
+		struct pipeline *pl = t->w[0].pl;
+		mirror_findings(pipeline_sessions(pl), pipeline_stats(pl), pipeline_dedup(pl), all);
+	} else {
+		struct decode_stats st;
+		struct session_table sess;
+		merge_stats(t, &st);
+		if (merge_sessions(t, &sess))
+			return -ENOMEM;
+		mirror_findings(&sess, &st, NULL, all);
+		free(sess.v);
+		struct decode_stats none;
+		memset(&none, 0, sizeof(none));
+		for (unsigned i = 0; i < t->nw; i++) {
+			struct pipeline *pl = t->w[i].pl;
+			struct finding_list two = {0};
+			mirror_findings(pipeline_sessions(pl), &none, pipeline_dedup(pl), &two);
+			for (size_t k = 0; k < two.n; k++) {
+				if (strcmp(two.v[k].kind, "mirror.two_vantage_points") &&
+				    strcmp(two.v[k].kind, "qos.dscp_remarked"))
+					continue; /* per-session ones came from the merged table */
+				struct finding *f = findings_add(all);
+				if (f)
+					*f = two.v[k];
+			}
+			findings_free(&two);
+		}
+	}
+	app_findings(t->app, all);
+	for (unsigned i = 0; i < t->nw; i++) {
+		if (t->w[i].qos)
+			qos_findings(t->w[i].qos, all);
+	}
+	return 0;
+}
+
 static int write_findings(struct target *t, char *err, size_t errlen)
 {
 	struct finding_list all = {0};
-	for (unsigned i = 0; i < t->nw; i++) {
-		struct worker *w = &t->w[i];
-		tcp_findings(w->services, &w->icmp, &all);
-		mirror_findings(pipeline_sessions(w->pl), pipeline_stats(w->pl),
-				pipeline_dedup(w->pl), &all);
-		app_findings(w->app, &all);
-		if (w->qos)
-			qos_findings(w->qos, &all);
+	if (collect_findings(t, &all)) {
+		snprintf(err, errlen, "out of memory (findings)");
+		findings_free(&all);
+		return -ENOMEM;
 	}
 	findings_sort(&all);
 	FILE *fp = fopen(t->findings_path, "w");
@@ -1239,8 +1414,6 @@ void target_free(struct target *t)
 			(void)flowlog_sink_close(w->sink, e2, sizeof(e2));
 		}
 		pipeline_free(w->pl);
-		service_table_free(w->services);
-		app_analyzer_free(w->app);
 		qos_free(w->qos);
 		strbuf_fini(&w->flow_buf);
 		spsc_fini(&w->q);
@@ -1254,6 +1427,10 @@ void target_free(struct target *t)
 	free(t->adm);
 	free(atomic_load(&t->adm_next));
 	sess_tab_fini(&t->rx_st);
+	service_table_free(t->services);
+	app_analyzer_free(t->app);
+	pthread_mutex_destroy(&t->app_mu);
+	pthread_mutex_destroy(&t->agg_mu);
 	pthread_mutex_destroy(&t->arch_mu);
 	free(t);
 }
