@@ -74,7 +74,8 @@ static void target_usage(FILE *f)
 	      "  --records DIR          DIR/flows-TIME.jsonl and DIR/findings-TIME.jsonl\n"
 	      "  --http ADDR:PORT       /healthz and /metrics (Prometheus)\n"
 	      "  --user USER            drop privileges to USER after binding\n"
-	      "  --sessions FILE        AWS session description (JSON; checked, reserved)\n"
+	      "  --sessions FILE        AWS JSON (describe-traffic-mirror-sessions...): names\n"
+	      "                         sessions <session id>-<ENI> as the offline commands do\n"
 	      "  --class-map FILE --no-qos --no-rate-limits\n"
 	      "                         QoS roll-ups as in `vxscope analyze` (docs/qos.md)\n"
 	      "  --stats FILE           counters as JSON at exit\n"
@@ -346,7 +347,11 @@ int cmd_target(int argc, char **argv)
 			user = optarg;
 			break;
 		case O_SESSIONS:
+			/* the offline commands' --sessions: loaded and validated the same way */
+			if (cli_decode_option(CLI_OPT_SESSIONS, optarg, &cfg.pipeline.decode) < 0)
+				return EXIT_USAGE;
 			sessions = optarg;
+			cfg.aws = cli_aws_sessions();
 			break;
 		case O_STATS:
 			stats = optarg;

@@ -25,6 +25,7 @@
 #include "capture/iface_rx.h"
 #include "capture/udp_receiver.h"
 #include "decode/ipaddr.h"
+#include "mirror/aws_config.h"
 #include "engine/metrics.h"
 #include "engine/spsc.h"
 #include "output/flow_record.h"
@@ -60,6 +61,7 @@ struct sess_tab {
 	_Atomic uint32_t nsess;
 	int32_t *index; /* open addressing, 2 * WORKER_SESSIONS slots */
 	int32_t last;
+	const struct aws_config *aws; /* --sessions: names sessions by AWS id and ENI, or NULL */
 };
 
 struct worker {
@@ -223,6 +225,7 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	t->w = calloc(t->nw, sizeof(*t->w)); /* before any thread can look at it */
 	t->services = service_table_new();
 	t->app = app_analyzer_new();
+	t->rx_st.aws = cfg->aws;
 	if (!t->adm || !t->w || !t->services || !t->app || sess_tab_init(&t->rx_st)) {
 		sess_tab_fini(&t->rx_st);
 		service_table_free(t->services);
@@ -439,7 +442,14 @@ static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
 	s->src = *src;
 	char a[IPADDR_STRLEN];
 	ipaddr_format(src, a, sizeof(a));
-	if (has_id)
+	/* attributed as the offline commands do (src/mirror/sessions.c): VXLAN by VNI and
+	 * outer source (a GWLB's GENEVE-carrying-VXLAN is VXLAN here too) */
+	const struct aws_session *as = w->aws && kind == TUN_VXLAN && has_id
+					       ? aws_config_session_by_vni(w->aws, id, src)
+					       : NULL;
+	if (as)
+		snprintf(s->label, sizeof(s->label), "%s-%s", as->id, as->eni_id);
+	else if (has_id)
 		snprintf(s->label, sizeof(s->label), "%s-%u-%s", kind_name(kind), id, a);
 	else
 		snprintf(s->label, sizeof(s->label), "%s-%s", kind_name(kind), a);
@@ -888,6 +898,7 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 		snprintf(err, errlen, "out of memory (queue of %zu bytes)", t->cfg.queue_bytes);
 		return -ENOMEM;
 	}
+	w->st.aws = t->cfg.aws;
 	int sr = sess_tab_init(&w->st);
 	w->services = t->services;
 	w->app = t->app;
@@ -920,6 +931,7 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	pipeline_sessions(w->pl)->aws = t->cfg.aws; /* as cli_read_inputs() offline */
 	return 0;
 }
 

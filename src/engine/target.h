@@ -27,6 +27,8 @@
 #include "engine/pipeline.h"
 #include "output/archive.h"
 
+struct aws_config;
+
 #define TARGET_MAX_LISTEN 16
 #define TARGET_MAX_WORKERS 64
 
@@ -47,6 +49,7 @@ struct target_cfg {
 	bool flowlogs;
 	struct flowlog_sink_cfg flowlog_cfg; /* s3_dir set */
 	const char *records_dir;
+	const struct aws_config *aws;     /* --sessions (validated), or NULL; outlives the target */
 	bool qos;                         /* QoS roll-ups (classes, marking audit, rate limits) */
 	struct qos_cfg qos_cfg;
 	void (*log)(const char *msg);     /* start-up, rate-limited refusals, errors */

@@ -111,10 +111,13 @@ tcpdump_stop()
 }
 
 # target_offline DIR INPUT NAME: `vxscope analyze --json --flows` on INPUT into
-# DIR/NAME.json and DIR/NAME.flows.jsonl.
+# DIR/NAME.json and DIR/NAME.flows.jsonl ($TARGET_OFFLINE_ARGS too, e.g. the --sessions the
+# target was given).
 target_offline()
 {
-	"$BIN" analyze --json --flows "$1/$3.flows.jsonl" "$2" >"$1/$3.json" 2>"$1/$3.err" ||
+	# shellcheck disable=SC2086 # a list of arguments
+	"$BIN" analyze --json --flows "$1/$3.flows.jsonl" ${TARGET_OFFLINE_ARGS:-} "$2" \
+		>"$1/$3.json" 2>"$1/$3.err" ||
 		{ cat "$1/$3.err" >&2; vxs_die "vxscope analyze $2"; }
 }
 
@@ -182,10 +185,11 @@ target_verify()
 # many copies it sent (its own JSON counter "mirrored").
 MIRROR_PID=""
 MIRROR_LOG=""
-target_sender_vxscope_mirror()
+# target_mirror_config SRC_NS SRC_IF VNI TARGET_IP DIR: only write those two files (so the
+# target can be given DIR/mirror-aws.json as --sessions before the mirror starts).
+target_mirror_config()
 {
 	local n="$1" ifc="$2" vni="$3" tip="$4" dir="$5" eni=eni-0e2e0000000000b01 addrs
-	"$BIN" mirror --help >/dev/null 2>&1 || vxs_skip "$BIN has no 'mirror' subcommand"
 	addrs=$(nsx "$n" ip -o addr show dev "$ifc" scope global |
 		awk '{ sub("/.*", "", $4); print ($3 == "inet" ? 0 : 1), $4 }' | sort |
 		awk '{ printf "%s\"%s\"", (NR > 1 ? ", " : ""), $2 }')
@@ -213,6 +217,12 @@ EOF
                              "Addresses": [$addrs] } ],
     "Targets": [ { "TrafficMirrorTargetId": "tmt-0e2e00000000000b1", "Addresses": ["$tip"] } ] } }
 EOF
+}
+target_sender_vxscope_mirror()
+{
+	local n="$1" ifc="$2" dir="$5" eni=eni-0e2e0000000000b01
+	"$BIN" mirror --help >/dev/null 2>&1 || vxs_skip "$BIN has no 'mirror' subcommand"
+	[ -s "$dir/mirror-aws.json" ] || target_mirror_config "$@"
 	MIRROR_LOG=$dir/mirror.log
 	ns_spawn "$n" "$MIRROR_LOG" "$BIN" mirror --config "$dir/mirror-aws.json" \
 		--config "$dir/mirror-hostmap.json" --eni "$eni" --interface "$ifc" --json

@@ -9,6 +9,9 @@
 #   - the mirror's own --json counter of copies sent ("mirrored", none dropped);
 #   - tcpdump of the outer packets on src's mir0 -- the two must agree exactly;
 #   - tcpdump on tgt's mir0 holds what arrived (the offline reference).
+# The target gets the same AWS JSON as --sessions: the session is named by its AWS id and
+# source ENI (archive folder, file names, pcapng interface name, /metrics label), and the
+# offline comparison runs `vxscope analyze --sessions` on the same file.
 # Checks (target_verify): sent = archived + counted drops, exactly; the archive reads in
 # tshark; live flow records and findings = `vxscope analyze` offline on the archive (every
 # field) and on the target-side capture (counts, flags, states); /metrics counts the session.
@@ -33,7 +36,9 @@ addr_add peer eth0 fd95::2/64
 addr_add src mir0 10.95.9.1/24
 addr_add tgt mir0 10.95.9.2/24
 
-target_start tgt "$T/t" --listen 10.95.9.2 --http "$HTTP"
+SESSION=tms-0e2e00000000000b1-eni-0e2e0000000000b01
+target_mirror_config src eth0 4343 10.95.9.2 "$T"
+target_start tgt "$T/t" --listen 10.95.9.2 --http "$HTTP" --sessions "$T/mirror-aws.json"
 tcpdump_start tgt mir0 "$T/tgt.pcap" udp dst port 4789
 TD_TGT=$VXS_LAST_PID
 tcpdump_start src mir0 "$T/sent.pcap" udp dst port 4789
@@ -63,7 +68,7 @@ for i in range(20):
 code=$(nsx tgt curl -s -o "$T/healthz" -w '%{http_code}' "http://$HTTP/healthz")
 [ "$code" = 200 ] || vxs_die "/healthz answered $code"
 nsx tgt curl -s -o "$T/metrics.txt" "http://$HTTP/metrics" || vxs_die "GET /metrics"
-$TCHECK metrics "$T/metrics.txt" --expect 'vxscope_rx_packets_total{session="vxlan-4343-10.95.0.1"}>0' \
+$TCHECK metrics "$T/metrics.txt" --expect "vxscope_rx_packets_total{session=\"$SESSION\"}>0" \
 	--expect 'vxscope_up==1' >/dev/null || vxs_die "/metrics"
 
 # end the mirror first (background IPv6 chatter would go on being mirrored), then let the last
@@ -83,5 +88,14 @@ vxs_log "vxscope mirror sent $MIRRORED copies (its counter), tcpdump saw $SENT l
 # the outer source is the ENI's primary address, the VNI the session's
 OTHER=$(pcap_count "$T/tgt.pcap" not \( src host 10.95.0.1 and udp[12:4] = 0x0010F700 \))
 [ "$OTHER" = 0 ] || vxs_die "$OTHER datagrams not from 10.95.0.1 with VNI 4343"
+# --sessions: one session, named by AWS, in the folder, the file names and the interface name
+[ "$(ls "$T/t/archive")" = "$SESSION" ] ||
+	vxs_die "archive folders: $(ls "$T/t/archive" | tr '\n' ' '), expected only $SESSION"
+for f in "$T/t/archive/$SESSION"/*.pcapng; do
+	case ${f##*/} in "vxscope-$SESSION-"*) ;; *) vxs_die "archive file name ${f##*/}" ;; esac
+done
+IFN=$(tshark -n -r "$f" -T fields -e frame.interface_name -c 1 2>/dev/null)
+[ "$IFN" = "$SESSION" ] || vxs_die "pcapng interface name '$IFN', expected $SESSION"
+TARGET_OFFLINE_ARGS="--sessions $T/mirror-aws.json"
 target_verify "$T/t" "$MIRRORED" "$T/tgt.pcap"
 echo "all checks passed"
