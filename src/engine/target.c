@@ -22,7 +22,7 @@
 #include "base/cursor.h"
 #include "base/hash.h"
 #include "base/jsonw.h"
-#include "capture/iface_rx.h"
+#include "capture/live.h"
 #include "capture/udp_receiver.h"
 #include "decode/ipaddr.h"
 #include "mirror/aws_config.h"
@@ -102,7 +102,7 @@ struct target {
 	int linktype;
 	struct rx_sock socks[MAX_SOCKS];
 	unsigned nsocks;
-	struct iface_rx *iface;
+	struct live_capture *iface; /* --interface (capture/live.h, as `vxscope mirror`) */
 	pthread_t rx_th;
 	bool rx_started;
 	bool ext_started;       /* external_rx: started, fed by target_rx_datagram */
@@ -251,10 +251,15 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 		return 0;
 	}
 	if (cfg->interface) {
-		int r = iface_rx_open(&t->iface, cfg->interface, cfg->rcvbuf, err, errlen);
+		struct live_opts o = {
+			.ifname = cfg->interface,
+			.snaplen = 65535,
+			.buffer_bytes = cfg->rcvbuf > 0 ? (uint32_t)cfg->rcvbuf : 0,
+		};
+		int r = live_open(&t->iface, &o, err, errlen);
 		if (r)
 			return r;
-		t->linktype = iface_rx_linktype(t->iface);
+		t->linktype = live_linktype(t->iface);
 		return 0;
 	}
 	t->linktype = LINKTYPE_ETHERNET;
@@ -789,8 +794,20 @@ static int rx_sock_read(struct target *t, struct rx_sock *s, int batches)
 static int rx_iface_read(struct target *t, char *err, size_t errlen)
 {
 	rx_lock(t);
-	int n = iface_rx_dispatch(t->iface, 256, rx_frame, t, err, errlen);
+	int n = 0, rc = LIVE_TIMEOUT;
+	while (n < 256) {
+		struct packet p;
+		rc = live_next(t->iface, &p, 0);
+		if (rc != CAPTURE_FRAME)
+			break;
+		rx_frame(t, p.data, p.caplen, p.wirelen, p.ts_ns);
+		n++;
+	}
 	rx_unlock(t);
+	if (rc != CAPTURE_FRAME && rc != LIVE_TIMEOUT && !n) {
+		snprintf(err, errlen, "interface %s: %s", t->cfg.interface, live_error(t->iface));
+		return -EIO;
+	}
 	return n;
 }
 
@@ -814,7 +831,7 @@ static void *rx_main(void *arg)
 	struct pollfd pfd[MAX_SOCKS];
 	unsigned n = t->iface ? 1 : t->nsocks;
 	for (unsigned i = 0; i < n; i++) {
-		pfd[i].fd = t->iface ? iface_rx_fd(t->iface) : udp_rx_fd(t->socks[i].u);
+		pfd[i].fd = t->iface ? live_fd(t->iface) : udp_rx_fd(t->socks[i].u);
 		pfd[i].events = POLLIN;
 	}
 	char err[512];
@@ -1020,9 +1037,10 @@ static void poll_kernel_drops(struct target *t)
 	if (t->have_rcvbuf_base && udp_snmp_rcvbuf_errors(&v) == 0)
 		atomic_store_explicit(&t->rcvbuf_errors, v - t->rcvbuf_base, memory_order_relaxed);
 	if (t->iface) {
-		uint64_t d;
-		if (iface_rx_drops(t->iface, &d) == 0)
-			atomic_store_explicit(&t->iface_drops, d, memory_order_relaxed);
+		struct live_stats ls;
+		if (live_stats(t->iface, &ls) == 0)
+			atomic_store_explicit(&t->iface_drops, ls.dropped + ls.if_dropped,
+					      memory_order_relaxed);
 	}
 }
 
@@ -1418,7 +1436,7 @@ void target_free(struct target *t)
 		return;
 	for (unsigned i = 0; i < t->nsocks; i++)
 		udp_rx_close(t->socks[i].u);
-	iface_rx_close(t->iface);
+	live_close(t->iface);
 	for (unsigned i = 0; i < t->nw && t->w; i++) {
 		struct worker *w = &t->w[i];
 		if (w->sink) {
