@@ -17,9 +17,54 @@
 #include "cli.h"
 #include "decode/ipaddr.h"
 #include "engine/target.h"
+#include "mirror/aws_config.h"
 #include "target_http.h"
 
 #define MAX_POST_ARGS 32
+#define MAX_SESSION_FILES 16
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* SIGHUP: load the --sessions files again into a new model, validated as at start; the target
+ * takes it over (sessions seen from now on are attributed with it).  A bad file keeps the old
+ * model, with a message. */
+static void reload_sessions(struct target *t, const char *const *paths, unsigned n)
+{
+	struct aws_config *c = calloc(1, sizeof(*c));
+	struct aws_diags *d = calloc(1, sizeof(*d));
+	if (!c || !d) {
+		free(c);
+		free(d);
+		fprintf(stderr, "vxscope target: SIGHUP: --sessions: out of memory\n");
+		return;
+	}
+	aws_config_init(c);
+	struct aws_error e;
+	int rc = 0;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		rc = aws_config_load(c, paths[i], &e);
+		if (rc)
+			fprintf(stderr, "vxscope target: SIGHUP: --sessions: %s; keeping the old "
+					"model\n", e.msg);
+	}
+	if (!rc) {
+		rc = aws_config_validate(c, d);
+		for (unsigned i = 0; rc && i < d->n; i++)
+			if (!d->d[i].warning)
+				fprintf(stderr, "vxscope target: SIGHUP: --sessions: %s\n", d->d[i].msg);
+		if (rc)
+			fprintf(stderr, "vxscope target: SIGHUP: --sessions: not valid; keeping the "
+					"old model\n");
+	}
+	free(d);
+	if (rc) {
+		aws_config_free(c);
+		free(c);
+		return;
+	}
+	target_set_aws(t, c);
+	say("SIGHUP: --sessions reloaded (%u file(s))", n);
+}
 
 static bool quiet;
 
@@ -198,6 +243,8 @@ int cmd_target(int argc, char **argv)
 	cfg.log = tlog;
 	const char *allow_file = NULL, *http = NULL, *user = NULL, *sessions = NULL,
 		   *stats = NULL;
+	const char *sess_paths[MAX_SESSION_FILES];
+	unsigned nsess = 0;
 	char *post_argv[MAX_POST_ARGS];
 	char post_buf[1024];
 	uint64_t duration = 0, v;
@@ -351,6 +398,8 @@ int cmd_target(int argc, char **argv)
 			if (cli_decode_option(CLI_OPT_SESSIONS, optarg, &cfg.pipeline.decode) < 0)
 				return EXIT_USAGE;
 			sessions = optarg;
+			if (nsess < MAX_SESSION_FILES)
+				sess_paths[nsess++] = optarg;
 			cfg.aws = cli_aws_sessions();
 			break;
 		case O_STATS:
@@ -506,10 +555,8 @@ int cmd_target(int argc, char **argv)
 					admission_describe(&na, adm, sizeof(adm));
 					say("SIGHUP: admission: %s", adm);
 				}
-				if (sessions && access(sessions, R_OK))
-					fprintf(stderr,
-						"vxscope target: SIGHUP: --sessions %s: %s\n",
-						sessions, strerror(errno));
+				if (nsess)
+					reload_sessions(t, sess_paths, nsess);
 			} else {
 				say("%s: stopping", strsignal((int)si.ssi_signo));
 				stop = true;

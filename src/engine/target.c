@@ -62,6 +62,7 @@ struct sess_tab {
 	int32_t *index; /* open addressing, 2 * WORKER_SESSIONS slots */
 	int32_t last;
 	const struct aws_config *aws; /* --sessions: names sessions by AWS id and ENI, or NULL */
+	unsigned aws_gen;             /* the target's aws_gen this one was set from */
 };
 
 struct worker {
@@ -122,6 +123,12 @@ struct target {
 	pthread_mutex_t agg_mu;                /* services, at flow end */
 	struct service_table *services;
 	pthread_mutex_t app_mu;                /* app, per TCP/UDP packet (nw > 1 only) */
+	/* --sessions reloaded on SIGHUP: the newest model, a generation the threads compare
+	 * with theirs, and every model loaded (kept to the end: sessions point into them) */
+	_Atomic(const struct aws_config *) aws_cur;
+	_Atomic unsigned aws_gen;
+	struct aws_config *aws_owned[64];
+	unsigned naws_owned;
 	struct app_analyzer *app;
 	_Atomic uint64_t rx_datagrams, rx_bytes, queue_drops, refused_cidr, refused_vni,
 		malformed, truncated, socket_drops_ovfl, iface_drops;
@@ -464,6 +471,18 @@ static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
 	return s;
 }
 
+/* Take a model SIGHUP loaded, if any, into st (and the pipeline's session table). */
+static void aws_refresh(struct target *t, struct sess_tab *st, struct pipeline *pl)
+{
+	unsigned g = atomic_load_explicit(&t->aws_gen, memory_order_acquire);
+	if (g == st->aws_gen)
+		return;
+	st->aws_gen = g;
+	st->aws = atomic_load_explicit(&t->aws_cur, memory_order_acquire);
+	if (pl)
+		pipeline_sessions(pl)->aws = st->aws;
+}
+
 /* Count a frame against its session and archive it. */
 static void account_and_archive(struct target *t, struct sess_tab *st, const struct packet *p,
 				const struct ip_addr *src, uint32_t payload_len)
@@ -499,6 +518,7 @@ static void worker_one(struct worker *w, const struct rx_rec *h, const uint8_t *
 	struct packet p;
 	memset(&p, 0, offsetof(struct packet, ntun));
 	p.frame = h->frame;
+	aws_refresh(t, &w->st, w->pl);
 	p.ts_ns = h->ts_ns;
 	p.caplen = h->caplen;
 	p.wirelen = h->wirelen;
@@ -693,6 +713,8 @@ static void rx_dgram(struct target *t, const struct udp_rx_dgram *d, bool geneve
 	}
 	if (d->truncated)
 		t->tr_l++;
+	if (!t->inline_worker)
+		aws_refresh(t, &t->rx_st, NULL);
 	unsigned wi = pick_worker(t, d->frame, d->caplen, d->wirelen, d->ts_ns);
 	if (!t->inline_worker)
 		account_and_archive(t, &t->rx_st, &t->scratch, &d->src, d->payload_len);
@@ -736,8 +758,10 @@ static void rx_frame(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t w
 		memcpy(key + 16, b->a, 16);
 		wi = (unsigned)(hash_bytes(key, sizeof(key), p->proto) % t->nw);
 	}
-	if (!t->inline_worker)
+	if (!t->inline_worker) {
+		aws_refresh(t, &t->rx_st, NULL);
 		account_and_archive(t, &t->rx_st, p, &src, wirelen);
+	}
 	enqueue(t, wi, data, caplen, wirelen, wirelen, ts_ns, &src);
 }
 
@@ -1063,6 +1087,20 @@ void target_tick(struct target *t)
 			tlog(t, "%s", msg);
 	}
 	poll_kernel_drops(t);
+}
+
+void target_set_aws(struct target *t, struct aws_config *c)
+{
+	if (t->naws_owned == sizeof(t->aws_owned) / sizeof(t->aws_owned[0])) {
+		tlog(t, "SIGHUP: --sessions: reloaded %u times already; restart to reload again",
+		     t->naws_owned);
+		aws_config_free(c);
+		free(c);
+		return;
+	}
+	t->aws_owned[t->naws_owned++] = c;
+	atomic_store_explicit(&t->aws_cur, c, memory_order_release);
+	atomic_fetch_add_explicit(&t->aws_gen, 1, memory_order_release);
 }
 
 void target_set_admission(struct target *t, const struct admission *a)
@@ -1459,6 +1497,10 @@ void target_free(struct target *t)
 	sess_tab_fini(&t->rx_st);
 	service_table_free(t->services);
 	app_analyzer_free(t->app);
+	for (unsigned i = 0; i < t->naws_owned; i++) {
+		aws_config_free(t->aws_owned[i]);
+		free(t->aws_owned[i]);
+	}
 	pthread_mutex_destroy(&t->app_mu);
 	pthread_mutex_destroy(&t->agg_mu);
 	pthread_mutex_destroy(&t->arch_mu);

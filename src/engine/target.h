@@ -76,6 +76,11 @@ void target_rx_datagram(struct target *t, const struct udp_rx_dgram *d, bool gen
 void target_tick(struct target *t);
 /* Replace the admission lists (taken over by the receiver at its next batch). */
 void target_set_admission(struct target *t, const struct admission *a);
+/* Replace the --sessions model (SIGHUP).  The target owns c from now on (freed by
+ * target_free: sessions named earlier keep pointing into older models, so none is freed
+ * before).  Workers and the receiver take it at their next datagram; sessions already seen
+ * keep their names. */
+void target_set_aws(struct target *t, struct aws_config *c);
 /* Every receiver and worker thread runs and the target is not stopping. */
 bool target_healthy(const struct target *t);
 /* /metrics text and the --stats JSON.  Thread-safe. */

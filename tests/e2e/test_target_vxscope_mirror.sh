@@ -11,7 +11,9 @@
 #   - tcpdump on tgt's mir0 holds what arrived (the offline reference).
 # The target gets the same AWS JSON as --sessions: the session is named by its AWS id and
 # source ENI (archive folder, file names, pcapng interface name, /metrics label), and the
-# offline comparison runs `vxscope analyze --sessions` on the same file.
+# offline comparison runs `vxscope analyze --sessions` on the same file.  The target starts
+# with a version of the file whose session has another VNI (nothing would be attributed); the
+# right one replaces it before the mirror starts, and SIGHUP reloads it.
 # Checks (target_verify): sent = archived + counted drops, exactly; the archive reads in
 # tshark; live flow records and findings = `vxscope analyze` offline on the archive (every
 # field) and on the target-side capture (counts, flags, states); /metrics counts the session.
@@ -38,7 +40,12 @@ addr_add tgt mir0 10.95.9.2/24
 
 SESSION=tms-0e2e00000000000b1-eni-0e2e0000000000b01
 target_mirror_config src eth0 4343 10.95.9.2 "$T"
-target_start tgt "$T/t" --listen 10.95.9.2 --http "$HTTP" --sessions "$T/mirror-aws.json"
+sed 's/"VirtualNetworkId": 4343/"VirtualNetworkId": 4344/' "$T/mirror-aws.json" >"$T/sessions.json"
+grep -q 4344 "$T/sessions.json" || vxs_die "could not write the wrong-VNI sessions file"
+target_start tgt "$T/t" --listen 10.95.9.2 --http "$HTTP" --sessions "$T/sessions.json"
+cp "$T/mirror-aws.json" "$T/sessions.json"
+kill -HUP "$TARGET_PID"
+wait_log "$T/t/target.log" 'SIGHUP: --sessions reloaded' 5 || vxs_die "no reload on SIGHUP"
 tcpdump_start tgt mir0 "$T/tgt.pcap" udp dst port 4789
 TD_TGT=$VXS_LAST_PID
 tcpdump_start src mir0 "$T/sent.pcap" udp dst port 4789
@@ -96,6 +103,6 @@ for f in "$T/t/archive/$SESSION"/*.pcapng; do
 done
 IFN=$(tshark -n -r "$f" -T fields -e frame.interface_name -c 1 2>/dev/null)
 [ "$IFN" = "$SESSION" ] || vxs_die "pcapng interface name '$IFN', expected $SESSION"
-TARGET_OFFLINE_ARGS="--sessions $T/mirror-aws.json"
+TARGET_OFFLINE_ARGS="--sessions $T/sessions.json"
 target_verify "$T/t" "$MIRRORED" "$T/tgt.pcap"
 echo "all checks passed"
