@@ -12,7 +12,7 @@
 #   TB_WORKERS   vxscope target --workers (default 1)
 #   TB_REPEAT    runs per rate and receiver; each receiver's least-loss run is reported (default
 #                1; 3 on a machine shared with other work, where a stall is not the receiver's)
-#   TB_RCVBUF    socket receive buffer for both, bytes (default 67108864 = vxscope's default;
+#   TB_RCVBUF    socket receive buffer for both, bytes (default 268435456 = vxscope's default;
 #                tcpdump gets the same as its -B ring)
 #   TB_TARGET_ARGS  extra arguments for vxscope target
 #   TB_OUT       table file (default: a new /tmp/vxscope-target-bench.*.txt)
@@ -29,7 +29,7 @@ SECS=${TB_SECONDS:-3}
 PACKETS=${TB_PACKETS:-200000}
 WORKERS=${TB_WORKERS:-1}
 REPEAT=${TB_REPEAT:-1}
-RCVBUF=${TB_RCVBUF:-67108864}
+RCVBUF=${TB_RCVBUF:-268435456}
 VXSCOPE=$ROOT/build/release/vxscope
 GEN=$ROOT/build/release/tools/gen_workload
 SEND=$ROOT/build/release/tools/vxlan_send
@@ -120,7 +120,7 @@ for rep in $(seq "$REPEAT"); do
 		--stats "$WORK/stats.json" ${TB_TARGET_ARGS:-} >"$WORK/target.log" 2>&1 &
 	tpid=$!
 	PIDS="$PIDS $tpid"
-	wait_for "$WORK/target.log" 'vxscope target: (.*; )?ready$' 10 ||
+	wait_for "$WORK/target.log" '^vxscope target: ready$' 10 ||
 		{ cat "$WORK/target.log" >&2; die "vxscope target did not start"; }
 	echo "target.sh: $rate pps: vxscope target (run $rep of $REPEAT)" >&2
 	nsx "$SEND" -f "$W" -d 127.0.0.1:4789 -r "$rate" -t "$SECS" >"$WORK/send.json" ||

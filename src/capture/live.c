@@ -159,6 +159,11 @@ int live_next(struct live_capture *c, struct packet *p, int timeout_ms)
 	return read_one(c, p);
 }
 
+int live_fd(const struct live_capture *c)
+{
+	return c->fd;
+}
+
 int live_linktype(const struct live_capture *c)
 {
 	return c->linktype;

@@ -7,8 +7,8 @@
  * optional direction (pcap_setdirection).  live_next() waits at most timeout_ms, so a caller
  * can look at a stop flag between frames; a signal interrupts the wait.
  *
- * Users: `vxscope mirror --interface` (engine/mirror_source.c), the live target's interface
- * mode.  Not thread-safe: one capture per thread.
+ * Users: `vxscope mirror --interface` (engine/mirror_source.c), `vxscope target --interface`
+ * (engine/target.c, polling live_fd()).  Not thread-safe: one capture per thread.
  */
 #ifndef VXS_CAPTURE_LIVE_H
 #define VXS_CAPTURE_LIVE_H
@@ -64,6 +64,9 @@ int live_open(struct live_capture **out, const struct live_opts *o, char *errbuf
 #define LIVE_TIMEOUT 2
 int live_next(struct live_capture *c, struct packet *p, int timeout_ms);
 
+/* The selectable descriptor, for a caller that polls several sources and then drains the
+ * capture with live_next(c, p, 0). */
+int live_fd(const struct live_capture *c);
 /* Link type of the interface (LINKTYPE_ETHERNET on Ethernet and veth). */
 int live_linktype(const struct live_capture *c);
 /* True when timestamps are nanoseconds (else microseconds scaled up). */

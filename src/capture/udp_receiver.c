@@ -4,13 +4,14 @@
  * Synthesized Ethernet header (addresses zero, EtherType 0x0800 / 0x86DD), IPv4 header
  * (RFC 791) or IPv6 header (RFC 8200), then UDP (RFC 768):
  *   | 0x45 | tos 0 | total length | id 0 | flags/frag 0 | ttl 64 | proto 17 | checksum |
- *   | source address (from recvmsg) | destination address (IP_PKTINFO) |
+ *   | source address (from recvmsg) | destination address (bound, or IP_PKTINFO) |
  *   | source port | destination port | length | checksum 0 (not computed) |
  */
 #include "udp_receiver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +31,10 @@ struct udp_rx {
 	uint16_t port;
 	int rcvbuf;
 	char name[IPADDR_STRLEN + 10];
-	uint64_t drops;      /* 64-bit running total of SO_RXQ_OVFL */
-	uint32_t last_ovfl;  /* the kernel's 32-bit counter as last seen */
+	uint64_t drops;      /* 64-bit running total of the socket's drop counter */
+	uint32_t last_ovfl;  /* the kernel's 32-bit counter (sk_drops) as last seen */
 	struct ip_addr local;
+	bool wildcard;       /* bound to 0.0.0.0 / ::: the destination comes from PKTINFO */
 	struct mmsghdr msgs[UDP_RX_BATCH];
 	struct iovec iov[UDP_RX_BATCH];
 	struct sockaddr_storage names[UDP_RX_BATCH];
@@ -74,15 +76,22 @@ int udp_rx_open(struct udp_rx **out, const struct ip_addr *addr, uint16_t port, 
 		goto fail;
 	}
 	int one = 1;
+	/* The destination address is only unknown on a wildcard socket: elsewhere PKTINFO
+	 * would cost a control message per datagram for nothing. */
+	r->wildcard = true;
+	for (int i = 0; i < (addr->family == 6 ? 16 : 4); i++)
+		if (addr->a[i])
+			r->wildcard = false;
 	if (r->family == AF_INET6) {
 		what = "IPV6_V6ONLY";
 		if (setsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
 		    (what = "IPV6_RECVPKTINFO",
-		     setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))) {
+		     r->wildcard &&
+			     setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))) {
 			e = errno;
 			goto fail;
 		}
-	} else {
+	} else if (r->wildcard) {
 		what = "IP_PKTINFO";
 		if (setsockopt(r->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))) {
 			e = errno;
@@ -94,11 +103,18 @@ int udp_rx_open(struct udp_rx **out, const struct ip_addr *addr, uint16_t port, 
 		e = errno;
 		goto fail;
 	}
-	what = "SO_RXQ_OVFL";
-	if (setsockopt(r->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one))) {
-		e = errno;
+	/* Drops are read per batch with SO_MEMINFO (udp_rx_drops), not per datagram with
+	 * SO_RXQ_OVFL: the same counter without a control message on every datagram. */
+	what = "SO_MEMINFO";
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t mil = sizeof(mi);
+	errno = 0;
+	if (getsockopt(r->fd, SOL_SOCKET, SO_MEMINFO, mi, &mil) ||
+	    mil <= SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+		e = errno ? errno : EOPNOTSUPP;
 		goto fail;
 	}
+	r->last_ovfl = mi[SK_MEMINFO_DROPS];
 	if (rcvbuf > 0) {
 		/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it, the plain
 		 * option is capped there (the caller reports what was granted). */
@@ -128,6 +144,19 @@ int udp_rx_open(struct udp_rx **out, const struct ip_addr *addr, uint16_t port, 
 	if (bind(r->fd, (struct sockaddr *)&ss, sl)) {
 		e = errno;
 		goto fail;
+	}
+	if (port == 0) {
+		/* the kernel picked the port: it is the destination port of every datagram */
+		what = "getsockname";
+		sl = sizeof(ss);
+		if (getsockname(r->fd, (struct sockaddr *)&ss, &sl)) {
+			e = errno;
+			goto fail;
+		}
+		r->port = ntohs(r->family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						      : ((struct sockaddr_in *)&ss)->sin_port);
+		snprintf(r->name, sizeof(r->name), addr->family == 6 ? "[%s]:%u" : "%s:%u", a,
+			 r->port);
 	}
 	for (int i = 0; i < UDP_RX_BATCH; i++) {
 		r->iov[i].iov_base = r->bufs + (size_t)i * SLOT + UDP_RX_HEADROOM;
@@ -168,8 +197,15 @@ const char *udp_rx_name(const struct udp_rx *r)
 	return r->name;
 }
 
-uint64_t udp_rx_drops(const struct udp_rx *r)
+uint64_t udp_rx_drops(struct udp_rx *r)
 {
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t l = sizeof(mi);
+	if (getsockopt(r->fd, SOL_SOCKET, SO_MEMINFO, mi, &l) == 0 &&
+	    l > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+		r->drops += (uint32_t)(mi[SK_MEMINFO_DROPS] - r->last_ovfl);
+		r->last_ovfl = mi[SK_MEMINFO_DROPS];
+	}
 	return r->drops;
 }
 
@@ -275,12 +311,6 @@ int udp_rx_recv(struct udp_rx *r, struct udp_rx_dgram **out)
 				struct timespec ts;
 				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 				d->ts_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
-				   c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
-				uint32_t v;
-				memcpy(&v, CMSG_DATA(c), sizeof(v));
-				r->drops += (uint32_t)(v - r->last_ovfl);
-				r->last_ovfl = v;
 			} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 				   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 				struct in_pktinfo pi;

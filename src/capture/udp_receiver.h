@@ -15,7 +15,7 @@
  *           ^ frame (14 + 20/40 + 8 bytes written in front: no copy)
  *
  * Receive: recvmmsg() batches of UDP_RX_BATCH, MSG_TRUNC (the true length of a datagram longer
- * than the buffer), SO_TIMESTAMPNS (kernel receive time, ns), SO_RXQ_OVFL (the socket's
+ * than the buffer), SO_TIMESTAMPNS (kernel receive time, ns), SO_MEMINFO (the socket's
  * cumulative drop count), a large SO_RCVBUF (SO_RCVBUFFORCE when permitted).
  */
 #ifndef VXS_CAPTURE_UDP_RECEIVER_H
@@ -62,8 +62,9 @@ const char *udp_rx_name(const struct udp_rx *r);
  * waiting) or -errno; *d points at them, valid until the next call on r. */
 int udp_rx_recv(struct udp_rx *r, struct udp_rx_dgram **d);
 
-/* Datagrams the kernel dropped on this socket, as SO_RXQ_OVFL last reported it. */
-uint64_t udp_rx_drops(const struct udp_rx *r);
+/* Datagrams the kernel dropped on this socket since udp_rx_open (SO_MEMINFO's drop count,
+ * read now: one getsockopt, so call it per batch, not per datagram). */
+uint64_t udp_rx_drops(struct udp_rx *r);
 /* The socket's drop count from /proc/net/udp or /proc/net/udp6 (the last column, found by
  * the socket's inode): exact even when no datagram followed the drops.  0 or -errno. */
 int udp_rx_proc_drops(const struct udp_rx *r, uint64_t *drops)

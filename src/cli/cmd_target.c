@@ -17,9 +17,54 @@
 #include "cli.h"
 #include "decode/ipaddr.h"
 #include "engine/target.h"
+#include "mirror/aws_config.h"
 #include "target_http.h"
 
 #define MAX_POST_ARGS 32
+#define MAX_SESSION_FILES 16
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* SIGHUP: load the --sessions files again into a new model, validated as at start; the target
+ * takes it over (sessions seen from now on are attributed with it).  A bad file keeps the old
+ * model, with a message. */
+static void reload_sessions(struct target *t, const char *const *paths, unsigned n)
+{
+	struct aws_config *c = calloc(1, sizeof(*c));
+	struct aws_diags *d = calloc(1, sizeof(*d));
+	if (!c || !d) {
+		free(c);
+		free(d);
+		fprintf(stderr, "vxscope target: SIGHUP: --sessions: out of memory\n");
+		return;
+	}
+	aws_config_init(c);
+	struct aws_error e;
+	int rc = 0;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		rc = aws_config_load(c, paths[i], &e);
+		if (rc)
+			fprintf(stderr, "vxscope target: SIGHUP: --sessions: %s; keeping the old "
+					"model\n", e.msg);
+	}
+	if (!rc) {
+		rc = aws_config_validate(c, d);
+		for (unsigned i = 0; rc && i < d->n; i++)
+			if (!d->d[i].warning)
+				fprintf(stderr, "vxscope target: SIGHUP: --sessions: %s\n", d->d[i].msg);
+		if (rc)
+			fprintf(stderr, "vxscope target: SIGHUP: --sessions: not valid; keeping the "
+					"old model\n");
+	}
+	free(d);
+	if (rc) {
+		aws_config_free(c);
+		free(c);
+		return;
+	}
+	target_set_aws(t, c);
+	say("SIGHUP: --sessions reloaded (%u file(s))", n);
+}
 
 static bool quiet;
 
@@ -56,7 +101,7 @@ static void target_usage(FILE *f)
 	      "  --interface IF         capture IF with libpcap (promiscuous) instead of sockets\n"
 	      "  --workers N            analysis threads (default 1: exactly the offline result)\n"
 	      "  --queue MB             queue per worker in MiB (default 64)\n"
-	      "  --rcvbuf BYTES         socket receive buffer (default 67108864)\n"
+	      "  --rcvbuf BYTES         socket receive buffer (default 268435456)\n"
 	      "  --allow-cidr CIDR      accept only these outer sources (repeatable)\n"
 	      "  --allow-vni N|A-B      accept only these VNIs (repeatable)\n"
 	      "  --allow-file FILE      more of both: 'cidr X' / 'vni N' lines (SIGHUP re-reads)\n"
@@ -74,7 +119,10 @@ static void target_usage(FILE *f)
 	      "  --records DIR          DIR/flows-TIME.jsonl and DIR/findings-TIME.jsonl\n"
 	      "  --http ADDR:PORT       /healthz and /metrics (Prometheus)\n"
 	      "  --user USER            drop privileges to USER after binding\n"
-	      "  --sessions FILE        AWS session description (JSON; checked, reserved)\n"
+	      "  --sessions FILE        AWS JSON (describe-traffic-mirror-sessions...): names\n"
+	      "                         sessions <session id>-<ENI> as the offline commands do\n"
+	      "  --class-map FILE --no-qos --no-rate-limits\n"
+	      "                         QoS roll-ups as in `vxscope analyze` (docs/qos.md)\n"
 	      "  --stats FILE           counters as JSON at exit\n"
 	      "  --duration S           stop after S seconds (as on SIGTERM)\n"
 	      "  --max-flows N  --tcp-idle S  --idle S  --active-timeout S  --no-dedup\n"
@@ -150,7 +198,7 @@ int cmd_target(int argc, char **argv)
 		O_LISTEN = 0x5001, O_IFACE, O_WORKERS, O_QUEUE, O_RCVBUF, O_ACIDR, O_AVNI,
 		O_AFILE, O_ARCHIVE, O_RSIZE, O_RSEC, O_RCOUNT, O_POST, O_FLOWLOGS, O_FLINT,
 		O_FLFMT, O_GZIP, O_ACCT, O_REGION, O_FLID, O_ENI, O_RECORDS, O_HTTP, O_USER,
-		O_SESSIONS, O_STATS, O_DURATION,
+		O_SESSIONS, O_STATS, O_DURATION, O_CLASSMAP, O_NOQOS, O_NORL,
 	};
 	static const struct option opts[] = {
 		{"listen", required_argument, 0, O_LISTEN},
@@ -182,6 +230,9 @@ int cmd_target(int argc, char **argv)
 		{"sessions", required_argument, 0, O_SESSIONS},
 		{"stats", required_argument, 0, O_STATS},
 		{"duration", required_argument, 0, O_DURATION},
+		{"class-map", required_argument, 0, O_CLASSMAP},
+		{"no-qos", no_argument, 0, O_NOQOS},
+		{"no-rate-limits", no_argument, 0, O_NORL},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		CLI_TABLE_LONGOPTS,
@@ -192,6 +243,8 @@ int cmd_target(int argc, char **argv)
 	cfg.log = tlog;
 	const char *allow_file = NULL, *http = NULL, *user = NULL, *sessions = NULL,
 		   *stats = NULL;
+	const char *sess_paths[MAX_SESSION_FILES];
+	unsigned nsess = 0;
 	char *post_argv[MAX_POST_ARGS];
 	char post_buf[1024];
 	uint64_t duration = 0, v;
@@ -341,7 +394,13 @@ int cmd_target(int argc, char **argv)
 			user = optarg;
 			break;
 		case O_SESSIONS:
+			/* the offline commands' --sessions: loaded and validated the same way */
+			if (cli_decode_option(CLI_OPT_SESSIONS, optarg, &cfg.pipeline.decode) < 0)
+				return EXIT_USAGE;
 			sessions = optarg;
+			if (nsess < MAX_SESSION_FILES)
+				sess_paths[nsess++] = optarg;
+			cfg.aws = cli_aws_sessions();
 			break;
 		case O_STATS:
 			stats = optarg;
@@ -350,6 +409,27 @@ int cmd_target(int argc, char **argv)
 			if (!cli_parse_u64(optarg, 1, 86400 * 3650, "--duration", &v))
 				goto usage;
 			duration = v;
+			break;
+		case O_CLASSMAP: {
+			unsigned line;
+			int e = tclass_map_load(&cfg.qos_cfg.map, optarg, &line);
+			if (e == -EINVAL) {
+				fprintf(stderr, "vxscope target: %s line %u: not a class rule (CLASS "
+					"dscp N | CLASS port P[-Q] [tcp|udp] | CLASS rtp)\n", optarg, line);
+				goto usage;
+			}
+			if (e) {
+				fprintf(stderr, "vxscope target: cannot read %s: %s\n", optarg,
+					strerror(-e));
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case O_NOQOS:
+			cfg.qos = false;
+			break;
+		case O_NORL:
+			cfg.qos_cfg.rate_limits = false;
 			break;
 		case 'q':
 			quiet = true;
@@ -439,10 +519,11 @@ int cmd_target(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	say("%u worker(s)%s%s%s%s%s%s; ready", cfg.workers, cfg.archive ? ", archive " : "",
+	say("%u worker(s)%s%s%s%s%s%s", cfg.workers, cfg.archive ? ", archive " : "",
 	    cfg.archive ? cfg.archive_cfg.dir : "", cfg.flowlogs ? ", flow logs " : "",
 	    cfg.flowlogs ? cfg.flowlog_cfg.s3_dir : "", cfg.records_dir ? ", records " : "",
 	    cfg.records_dir ? cfg.records_dir : "");
+	tlog("ready"); /* the last start-up line, even with -q: supervisors and tests wait for it */
 
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -474,10 +555,8 @@ int cmd_target(int argc, char **argv)
 					admission_describe(&na, adm, sizeof(adm));
 					say("SIGHUP: admission: %s", adm);
 				}
-				if (sessions && access(sessions, R_OK))
-					fprintf(stderr,
-						"vxscope target: SIGHUP: --sessions %s: %s\n",
-						sessions, strerror(errno));
+				if (nsess)
+					reload_sessions(t, sess_paths, nsess);
 			} else {
 				say("%s: stopping", strsignal((int)si.ssi_signo));
 				stop = true;

@@ -47,7 +47,7 @@ void metrics_prometheus(struct strbuf *b, const struct metrics_snapshot *m)
 	per_session(b, m, "vxscope_rx_packets_total", "Datagrams accepted per mirror session", 0);
 	per_session(b, m, "vxscope_rx_bytes_total", "UDP payload bytes per mirror session", 1);
 	counter(b, "vxscope_socket_drops_total",
-		"Datagrams the kernel dropped on our sockets (SO_RXQ_OVFL)", "counter",
+		"Datagrams the kernel dropped on our sockets (SO_MEMINFO)", "counter",
 		m->socket_drops);
 	counter(b, "vxscope_udp_rcvbuf_errors_total",
 		"Host-wide Udp+Udp6 RcvbufErrors increase since start (all sockets)", "counter",

@@ -22,9 +22,10 @@
 #include "base/cursor.h"
 #include "base/hash.h"
 #include "base/jsonw.h"
-#include "capture/iface_rx.h"
+#include "capture/live.h"
 #include "capture/udp_receiver.h"
 #include "decode/ipaddr.h"
+#include "mirror/aws_config.h"
 #include "engine/metrics.h"
 #include "engine/spsc.h"
 #include "output/flow_record.h"
@@ -38,6 +39,7 @@
 
 /* What the receiver queues per datagram, followed by the frame bytes. */
 struct rx_rec {
+	uint64_t frame; /* arrival number among accepted datagrams = frame number in the archive */
 	int64_t ts_ns;
 	uint32_t caplen, wirelen, payload_len;
 	struct ip_addr src;
@@ -59,6 +61,8 @@ struct sess_tab {
 	_Atomic uint32_t nsess;
 	int32_t *index; /* open addressing, 2 * WORKER_SESSIONS slots */
 	int32_t last;
+	const struct aws_config *aws; /* --sessions: names sessions by AWS id and ENI, or NULL */
+	unsigned aws_gen;             /* the target's aws_gen this one was set from */
 };
 
 struct worker {
@@ -71,8 +75,9 @@ struct worker {
 	struct pipeline *pl;
 	struct flowlog_sink *sink;
 	/* analysis for findings, as `vxscope analyze` */
-	struct service_table *services;
-	struct app_analyzer *app;
+	struct service_table *services; /* the target's one table (t->services) */
+	struct app_analyzer *app; /* the target's one analyzer (t->app) */
+	struct qos *qos;  /* NULL without cfg.qos */
 	struct icmp_seen icmp;
 	uint64_t tcp_flags[TA_COUNT];
 	uint64_t tcp_packets;
@@ -98,9 +103,10 @@ struct target {
 	int linktype;
 	struct rx_sock socks[MAX_SOCKS];
 	unsigned nsocks;
-	struct iface_rx *iface;
+	struct live_capture *iface; /* --interface (capture/live.h, as `vxscope mirror`) */
 	pthread_t rx_th;
 	bool rx_started;
+	bool ext_started;       /* external_rx: started, fed by target_rx_datagram */
 	_Atomic int rx_running;
 	_Atomic int stopping;   /* receiver: drain and finish */
 	_Atomic int rx_done;    /* workers: finish what is queued, then end */
@@ -112,6 +118,18 @@ struct target {
 	_Atomic(struct admission *) adm_next;  /* a replacement waiting for the receiver */
 	/* receiver counters (single writer) */
 	uint64_t rx_l, rxb_l, qd_l, rc_l, rv_l, mal_l, tr_l;
+	uint64_t frame_l;                      /* accepted datagrams: the next frame number */
+	/* roll-ups shared by the workers (docs/target.md "Threads") */
+	pthread_mutex_t agg_mu;                /* services, at flow end */
+	struct service_table *services;
+	pthread_mutex_t app_mu;                /* app, per TCP/UDP packet (nw > 1 only) */
+	/* --sessions reloaded on SIGHUP: the newest model, a generation the threads compare
+	 * with theirs, and every model loaded (kept to the end: sessions point into them) */
+	_Atomic(const struct aws_config *) aws_cur;
+	_Atomic unsigned aws_gen;
+	struct aws_config *aws_owned[64];
+	unsigned naws_owned;
+	struct app_analyzer *app;
 	_Atomic uint64_t rx_datagrams, rx_bytes, queue_drops, refused_cidr, refused_vni,
 		malformed, truncated, socket_drops_ovfl, iface_drops;
 	_Atomic uint64_t rcvbuf_errors;
@@ -186,9 +204,12 @@ void target_cfg_default(struct target_cfg *cfg)
 	cfg->geneve_port = 6081;
 	cfg->workers = 1;
 	cfg->queue_bytes = 64u << 20;
-	cfg->rcvbuf = 64 << 20;
+	cfg->rcvbuf = 256 << 20; /* ~1 s at 200k pps of 1 KB datagrams: rides out stalls */
 	admission_init(&cfg->admission);
 	flowlog_sink_cfg_default(&cfg->flowlog_cfg);
+	cfg->qos = true; /* as `vxscope analyze` without --no-qos */
+	tclass_map_default(&cfg->qos_cfg.map);
+	cfg->qos_cfg.rate_limits = true;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -205,10 +226,19 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	if (t->nw > TARGET_MAX_WORKERS)
 		t->nw = TARGET_MAX_WORKERS;
 	pthread_mutex_init(&t->arch_mu, NULL);
+	pthread_mutex_init(&t->agg_mu, NULL);
+	pthread_mutex_init(&t->app_mu, NULL);
 	t->adm = malloc(sizeof(*t->adm));
 	t->w = calloc(t->nw, sizeof(*t->w)); /* before any thread can look at it */
-	if (!t->adm || !t->w || sess_tab_init(&t->rx_st)) {
+	t->services = service_table_new();
+	t->app = app_analyzer_new();
+	t->rx_st.aws = cfg->aws;
+	if (!t->adm || !t->w || !t->services || !t->app || sess_tab_init(&t->rx_st)) {
 		sess_tab_fini(&t->rx_st);
+		service_table_free(t->services);
+		app_analyzer_free(t->app);
+		pthread_mutex_destroy(&t->app_mu);
+		pthread_mutex_destroy(&t->agg_mu);
 		free(t->adm);
 		free(t->w);
 		free(t);
@@ -223,11 +253,20 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	if (cfg->geneve_port && decode_cfg_add_geneve_port(&t->rx_decode, cfg->geneve_port) == 0)
 		t->cfg.pipeline.decode = t->rx_decode;
 	*out = t;
+	if (cfg->external_rx) {
+		t->linktype = LINKTYPE_ETHERNET;
+		return 0;
+	}
 	if (cfg->interface) {
-		int r = iface_rx_open(&t->iface, cfg->interface, cfg->rcvbuf, err, errlen);
+		struct live_opts o = {
+			.ifname = cfg->interface,
+			.snaplen = 65535,
+			.buffer_bytes = cfg->rcvbuf > 0 ? (uint32_t)cfg->rcvbuf : 0,
+		};
+		int r = live_open(&t->iface, &o, err, errlen);
 		if (r)
 			return r;
-		t->linktype = iface_rx_linktype(t->iface);
+		t->linktype = live_linktype(t->iface);
 		return 0;
 	}
 	t->linktype = LINKTYPE_ETHERNET;
@@ -295,34 +334,54 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	struct worker *w = ctx;
 	if (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
 		icmp_seen_packet(&w->icmp, p);
-	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
+	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP)) {
+		/* the per-flow parse state hangs on the flow (the worker's); the roll-ups per
+		 * server and resolver are shared: with several workers one analyzer, locked */
+		if (w->t->nw > 1)
+			pthread_mutex_lock(&w->t->app_mu);
 		app_packet(w->app, p, f, dir);
+		if (w->t->nw > 1)
+			pthread_mutex_unlock(&w->t->app_mu);
+	}
+	if (w->qos && f)
+		qos_packet(w->qos, p, f, dir);
 }
 
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 		   const struct tcp_pkt_analysis *ta)
 {
-	(void)p;
-	(void)f;
-	(void)dir;
 	struct worker *w = ctx;
 	w->tcp_packets++;
 	for (uint32_t m = ta->flags; m; m &= m - 1)
 		w->tcp_flags[__builtin_ctz(m)]++;
+	if (w->qos)
+		qos_tcp(w->qos, p, f, dir, ta);
 }
 
 static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flow_end_reason why)
 {
 	struct worker *w = ctx;
+	if (w->t->nw > 1)
+		pthread_mutex_lock(&w->t->app_mu);
 	app_flow_end(w->app, f);
+	if (w->t->nw > 1)
+		pthread_mutex_unlock(&w->t->app_mu);
+	if (w->qos)
+		qos_flow_end(w->qos, f);
 	w->flows_by_proto[f->proto == IPPROTO_NUM_TCP ? 0 : f->proto == IPPROTO_NUM_UDP ? 1 : 2]++;
 	struct tcp_health h, *hp = NULL;
 	if (fx && fx->tcp) {
 		tcp_conv_health(fx->tcp, &h);
 		hp = &h;
 	}
+	/* one table for all workers: a service's flows may end in any of them, and its
+	 * findings must add them up as offline (flow ends are rare: a mutex is cheap) */
+	if (w->t->nw > 1)
+		pthread_mutex_lock(&w->t->agg_mu);
 	service_table_flow(w->services, f, hp, fx && fx->tcp ? &fx->obs : NULL,
 			   fx ? fx->first_flag_frame : NULL);
+	if (w->t->nw > 1)
+		pthread_mutex_unlock(&w->t->agg_mu);
 	if (w->t->flows_fp) {
 		flow_record_json(&w->flow_w, f, why, hp);
 		(void)jsonw_record_end(&w->flow_w);
@@ -395,7 +454,14 @@ static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
 	s->src = *src;
 	char a[IPADDR_STRLEN];
 	ipaddr_format(src, a, sizeof(a));
-	if (has_id)
+	/* attributed as the offline commands do (src/mirror/sessions.c): VXLAN by VNI and
+	 * outer source (a GWLB's GENEVE-carrying-VXLAN is VXLAN here too) */
+	const struct aws_session *as = w->aws && kind == TUN_VXLAN && has_id
+					       ? aws_config_session_by_vni(w->aws, id, src)
+					       : NULL;
+	if (as)
+		snprintf(s->label, sizeof(s->label), "%s-%s", as->id, as->eni_id);
+	else if (has_id)
 		snprintf(s->label, sizeof(s->label), "%s-%u-%s", kind_name(kind), id, a);
 	else
 		snprintf(s->label, sizeof(s->label), "%s-%s", kind_name(kind), a);
@@ -403,6 +469,18 @@ static struct wsession *sess_lookup(struct sess_tab *w, const struct packet *p,
 	w->last = (int32_t)n;
 	atomic_store_explicit(&w->nsess, n + 1, memory_order_release);
 	return s;
+}
+
+/* Take a model SIGHUP loaded, if any, into st (and the pipeline's session table). */
+static void aws_refresh(struct target *t, struct sess_tab *st, struct pipeline *pl)
+{
+	unsigned g = atomic_load_explicit(&t->aws_gen, memory_order_acquire);
+	if (g == st->aws_gen)
+		return;
+	st->aws_gen = g;
+	st->aws = atomic_load_explicit(&t->aws_cur, memory_order_acquire);
+	if (pl)
+		pipeline_sessions(pl)->aws = st->aws;
 }
 
 /* Count a frame against its session and archive it. */
@@ -439,7 +517,8 @@ static void worker_one(struct worker *w, const struct rx_rec *h, const uint8_t *
 	struct target *t = w->t;
 	struct packet p;
 	memset(&p, 0, offsetof(struct packet, ntun));
-	p.frame = ++w->frame;
+	p.frame = h->frame;
+	aws_refresh(t, &w->st, w->pl);
 	p.ts_ns = h->ts_ns;
 	p.caplen = h->caplen;
 	p.wirelen = h->wirelen;
@@ -602,16 +681,17 @@ static void enqueue(struct target *t, unsigned wi, const uint8_t *frame, uint32_
 {
 	struct worker *w = &t->w[wi];
 	if (t->inline_worker) {
-		struct rx_rec ih = {ts, caplen, wirelen, payload_len, *src};
+		struct rx_rec ih = {++t->frame_l, ts, caplen, wirelen, payload_len, *src};
 		worker_one(w, &ih, frame);
 		return;
 	}
+	uint64_t fno = ++t->frame_l; /* archived even when the queue is full */
 	uint8_t *m = spsc_reserve(&w->q, sizeof(struct rx_rec) + caplen);
 	if (!m) {
 		t->qd_l++;
 		return;
 	}
-	struct rx_rec h = {ts, caplen, wirelen, payload_len, *src};
+	struct rx_rec h = {fno, ts, caplen, wirelen, payload_len, *src};
 	memcpy(m, &h, sizeof(h));
 	memcpy(m + sizeof(h), frame, caplen);
 	spsc_commit(&w->q);
@@ -633,6 +713,8 @@ static void rx_dgram(struct target *t, const struct udp_rx_dgram *d, bool geneve
 	}
 	if (d->truncated)
 		t->tr_l++;
+	if (!t->inline_worker)
+		aws_refresh(t, &t->rx_st, NULL);
 	unsigned wi = pick_worker(t, d->frame, d->caplen, d->wirelen, d->ts_ns);
 	if (!t->inline_worker)
 		account_and_archive(t, &t->rx_st, &t->scratch, &d->src, d->payload_len);
@@ -676,8 +758,10 @@ static void rx_frame(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t w
 		memcpy(key + 16, b->a, 16);
 		wi = (unsigned)(hash_bytes(key, sizeof(key), p->proto) % t->nw);
 	}
-	if (!t->inline_worker)
+	if (!t->inline_worker) {
+		aws_refresh(t, &t->rx_st, NULL);
 		account_and_archive(t, &t->rx_st, p, &src, wirelen);
+	}
 	enqueue(t, wi, data, caplen, wirelen, wirelen, ts_ns, &src);
 }
 
@@ -734,9 +818,35 @@ static int rx_sock_read(struct target *t, struct rx_sock *s, int batches)
 static int rx_iface_read(struct target *t, char *err, size_t errlen)
 {
 	rx_lock(t);
-	int n = iface_rx_dispatch(t->iface, 256, rx_frame, t, err, errlen);
+	int n = 0, rc = LIVE_TIMEOUT;
+	while (n < 256) {
+		struct packet p;
+		rc = live_next(t->iface, &p, 0);
+		if (rc != CAPTURE_FRAME)
+			break;
+		rx_frame(t, p.data, p.caplen, p.wirelen, p.ts_ns);
+		n++;
+	}
 	rx_unlock(t);
+	if (rc != CAPTURE_FRAME && rc != LIVE_TIMEOUT && !n) {
+		snprintf(err, errlen, "interface %s: %s", t->cfg.interface, live_error(t->iface));
+		return -EIO;
+	}
 	return n;
+}
+
+/* The receiver is done: the inline worker ends its flows, the queued workers may finish. */
+static void rx_finish(struct target *t)
+{
+	rx_publish(t);
+	if (t->inline_worker) {
+		struct worker *w = &t->w[0];
+		pipeline_finish(w->pl);
+		inline_housekeeping(w, true);
+		atomic_store(&w->running, 0);
+	}
+	atomic_store(&t->rx_running, 0);
+	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
 }
 
 static void *rx_main(void *arg)
@@ -745,7 +855,7 @@ static void *rx_main(void *arg)
 	struct pollfd pfd[MAX_SOCKS];
 	unsigned n = t->iface ? 1 : t->nsocks;
 	for (unsigned i = 0; i < n; i++) {
-		pfd[i].fd = t->iface ? iface_rx_fd(t->iface) : udp_rx_fd(t->socks[i].u);
+		pfd[i].fd = t->iface ? live_fd(t->iface) : udp_rx_fd(t->socks[i].u);
 		pfd[i].events = POLLIN;
 	}
 	char err[512];
@@ -794,16 +904,21 @@ static void *rx_main(void *arg)
 			while (rx_sock_read(t, &t->socks[i], 1024) >= 1024 * UDP_RX_BATCH)
 				;
 	}
-	rx_publish(t);
-	if (t->inline_worker) {
-		struct worker *w = &t->w[0];
-		pipeline_finish(w->pl);
-		inline_housekeeping(w, true);
-		atomic_store(&w->running, 0);
-	}
-	atomic_store(&t->rx_running, 0);
-	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
+	rx_finish(t);
 	return NULL;
+}
+
+void target_rx_datagram(struct target *t, const struct udp_rx_dgram *d, bool geneve)
+{
+	struct admission *na = atomic_exchange(&t->adm_next, NULL);
+	if (na) {
+		free(t->adm);
+		t->adm = na;
+	}
+	rx_lock(t);
+	rx_dgram(t, d, geneve);
+	rx_unlock(t);
+	rx_publish(t);
 }
 
 /* ---------------------------------------------------------------- start / tick / stop */
@@ -824,10 +939,14 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 		snprintf(err, errlen, "out of memory (queue of %zu bytes)", t->cfg.queue_bytes);
 		return -ENOMEM;
 	}
+	w->st.aws = t->cfg.aws;
 	int sr = sess_tab_init(&w->st);
-	w->services = service_table_new();
-	w->app = app_analyzer_new();
-	if (sr || !w->services || !w->app) {
+	w->services = t->services;
+	w->app = t->app;
+	uint32_t mf = t->cfg.pipeline.flows.max_flows;
+	if (t->cfg.qos)
+		w->qos = qos_new(&t->cfg.qos_cfg, mf < 16 ? 16 : mf);
+	if (sr || !w->services || !w->app || (t->cfg.qos && !w->qos)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -853,6 +972,7 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	pipeline_sessions(w->pl)->aws = t->cfg.aws; /* as cli_read_inputs() offline */
 	return 0;
 }
 
@@ -915,6 +1035,10 @@ int target_start(struct target *t, char *err, size_t errlen)
 		t->w[i].started = true;
 	}
 	atomic_store(&t->rx_running, 1);
+	if (t->cfg.external_rx) {
+		t->ext_started = true;
+		return 0;
+	}
 	int r = pthread_create(&t->rx_th, NULL, rx_main, t);
 	if (r) {
 		atomic_store(&t->rx_running, 0);
@@ -937,9 +1061,10 @@ static void poll_kernel_drops(struct target *t)
 	if (t->have_rcvbuf_base && udp_snmp_rcvbuf_errors(&v) == 0)
 		atomic_store_explicit(&t->rcvbuf_errors, v - t->rcvbuf_base, memory_order_relaxed);
 	if (t->iface) {
-		uint64_t d;
-		if (iface_rx_drops(t->iface, &d) == 0)
-			atomic_store_explicit(&t->iface_drops, d, memory_order_relaxed);
+		struct live_stats ls;
+		if (live_stats(t->iface, &ls) == 0)
+			atomic_store_explicit(&t->iface_drops, ls.dropped + ls.if_dropped,
+					      memory_order_relaxed);
 	}
 }
 
@@ -962,6 +1087,20 @@ void target_tick(struct target *t)
 			tlog(t, "%s", msg);
 	}
 	poll_kernel_drops(t);
+}
+
+void target_set_aws(struct target *t, struct aws_config *c)
+{
+	if (t->naws_owned == sizeof(t->aws_owned) / sizeof(t->aws_owned[0])) {
+		tlog(t, "SIGHUP: --sessions: reloaded %u times already; restart to reload again",
+		     t->naws_owned);
+		aws_config_free(c);
+		free(c);
+		return;
+	}
+	t->aws_owned[t->naws_owned++] = c;
+	atomic_store_explicit(&t->aws_cur, c, memory_order_release);
+	atomic_fetch_add_explicit(&t->aws_gen, 1, memory_order_release);
 }
 
 void target_set_admission(struct target *t, const struct admission *a)
@@ -1084,15 +1223,159 @@ void target_metrics_json(struct target *t, struct strbuf *b)
 }
 
 /* Findings from every worker, as `vxscope analyze` computes them. */
+/* Sum of the workers' ICMP too-big senders (one worker's list with one worker). */
+static void merge_icmp(struct target *t, struct icmp_seen *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct icmp_seen *s = &t->w[i].icmp;
+		m->total += s->total;
+		for (unsigned k = 0; k < s->n; k++) {
+			unsigned j = 0;
+			while (j < m->n && !ipaddr_eq(&m->v[j].sender, &s->v[k].sender))
+				j++;
+			if (j == m->n) {
+				if (m->n == ICMP_SEEN_MAX)
+					continue;
+				m->v[m->n++] = s->v[k];
+				continue;
+			}
+			m->v[j].count += s->v[k].count;
+			if (s->v[k].first_frame < m->v[j].first_frame) {
+				m->v[j].first_frame = s->v[k].first_frame;
+				m->v[j].mtu = s->v[k].mtu;
+			}
+		}
+	}
+}
+
+/* The workers' decode counters added up. */
+static void merge_stats(struct target *t, struct decode_stats *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct decode_stats *s = pipeline_stats(t->w[i].pl);
+		if (!s->frames)
+			continue;
+		if (!m->frames || s->first_ns < m->first_ns)
+			m->first_ns = s->first_ns;
+		if (!m->frames || s->last_ns > m->last_ns)
+			m->last_ns = s->last_ns;
+		m->frames += s->frames;
+		m->ip_packets += s->ip_packets;
+		m->non_ip += s->non_ip;
+		m->tunnelled += s->tunnelled;
+		for (unsigned k = 0; k <= TUN_IPIP; k++)
+			m->by_tunnel[k] += s->by_tunnel[k];
+		m->truncated += s->truncated;
+		for (unsigned k = 0; k < ANOM_COUNT; k++)
+			m->anomalies[k] += s->anomalies[k];
+		m->flow_alloc_failures += s->flow_alloc_failures;
+		m->wire_bytes += s->wire_bytes;
+	}
+}
+
+/* The workers' mirror sessions as one table (only v and n are filled: what the findings read).
+ * A session's frames may be spread over every worker. */
+static int merge_sessions(struct target *t, struct session_table *m)
+{
+	session_table_init(m);
+	uint32_t cap = 0;
+	for (unsigned i = 0; i < t->nw; i++)
+		cap += pipeline_sessions(t->w[i].pl)->n;
+	m->v = calloc(cap ? cap : 1, sizeof(*m->v));
+	if (!m->v)
+		return -ENOMEM;
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct session_table *st = pipeline_sessions(t->w[i].pl);
+		for (uint32_t k = 0; k < st->n; k++) {
+			const struct session *s = &st->v[k];
+			uint32_t j = 0;
+			for (; j < m->n; j++) {
+				const struct session *x = &m->v[j];
+				if (x->kind == s->kind && x->has_id == s->has_id && x->id == s->id &&
+				    ipaddr_eq(&x->outer_src, &s->outer_src) &&
+				    ipaddr_eq(&x->outer_dst, &s->outer_dst))
+					break;
+			}
+			if (j == m->n) {
+				m->v[m->n++] = *s;
+				continue;
+			}
+			struct session *x = &m->v[j];
+			x->gwlb |= s->gwlb;
+			x->packets += s->packets;
+			x->wire_bytes += s->wire_bytes;
+			x->inner_bytes += s->inner_bytes;
+			x->truncated += s->truncated;
+			x->truncated_bytes_lost += s->truncated_bytes_lost;
+			x->snap_cut += s->snap_cut;
+			x->duplicates += s->duplicates;
+			if (s->max_inner_len > x->max_inner_len)
+				x->max_inner_len = s->max_inner_len;
+			if (s->first_frame < x->first_frame) {
+				x->first_frame = s->first_frame;
+				x->first_ns = s->first_ns;
+			}
+			if (s->last_ns > x->last_ns)
+				x->last_ns = s->last_ns;
+		}
+	}
+	return 0;
+}
+
+/* Every finding, from one aggregation: the shared service table (TCP), the ICMP senders,
+ * decode counters and sessions added up over the workers (mirror), the pairs of copies from
+ * two mirror points per worker (a conversation's copies all meet in one worker), the shared
+ * application analyzer, and the QoS roll-ups per worker (docs/target.md). */
+static int collect_findings(struct target *t, struct finding_list *all)
+{
+	struct icmp_seen icmp;
+	merge_icmp(t, &icmp);
+	tcp_findings(t->services, &icmp, all);
+	if (t->nw == 1) {
+		struct pipeline *pl = t->w[0].pl;
+		mirror_findings(pipeline_sessions(pl), pipeline_stats(pl), pipeline_dedup(pl), all);
+	} else {
+		struct decode_stats st;
+		struct session_table sess;
+		merge_stats(t, &st);
+		if (merge_sessions(t, &sess))
+			return -ENOMEM;
+		mirror_findings(&sess, &st, NULL, all);
+		free(sess.v);
+		struct decode_stats none;
+		memset(&none, 0, sizeof(none));
+		for (unsigned i = 0; i < t->nw; i++) {
+			struct pipeline *pl = t->w[i].pl;
+			struct finding_list two = {0};
+			mirror_findings(pipeline_sessions(pl), &none, pipeline_dedup(pl), &two);
+			for (size_t k = 0; k < two.n; k++) {
+				if (strcmp(two.v[k].kind, "mirror.two_vantage_points") &&
+				    strcmp(two.v[k].kind, "qos.dscp_remarked"))
+					continue; /* per-session ones came from the merged table */
+				struct finding *f = findings_add(all);
+				if (f)
+					*f = two.v[k];
+			}
+			findings_free(&two);
+		}
+	}
+	app_findings(t->app, all);
+	for (unsigned i = 0; i < t->nw; i++) {
+		if (t->w[i].qos)
+			qos_findings(t->w[i].qos, all);
+	}
+	return 0;
+}
+
 static int write_findings(struct target *t, char *err, size_t errlen)
 {
 	struct finding_list all = {0};
-	for (unsigned i = 0; i < t->nw; i++) {
-		struct worker *w = &t->w[i];
-		tcp_findings(w->services, &w->icmp, &all);
-		mirror_findings(pipeline_sessions(w->pl), pipeline_stats(w->pl),
-				pipeline_dedup(w->pl), &all);
-		app_findings(w->app, &all);
+	if (collect_findings(t, &all)) {
+		snprintf(err, errlen, "out of memory (findings)");
+		findings_free(&all);
+		return -ENOMEM;
 	}
 	findings_sort(&all);
 	FILE *fp = fopen(t->findings_path, "w");
@@ -1125,10 +1408,13 @@ int target_stop(struct target *t, char *err, size_t errlen)
 {
 	int rc = 0;
 	err[0] = 0;
-	bool ran = t->rx_started; /* every worker initialised and the receiver started */
+	bool ran = t->rx_started || t->ext_started; /* every worker initialised, receiver on */
 	atomic_store_explicit(&t->stopping, 1, memory_order_release);
 	if (t->rx_started)
 		pthread_join(t->rx_th, NULL);
+	if (t->ext_started)
+		rx_finish(t);
+	t->ext_started = false;
 	atomic_store_explicit(&t->rx_done, 1, memory_order_release);
 	for (unsigned i = 0; i < t->nw && t->w; i++)
 		if (t->w[i].started)
@@ -1188,7 +1474,7 @@ void target_free(struct target *t)
 		return;
 	for (unsigned i = 0; i < t->nsocks; i++)
 		udp_rx_close(t->socks[i].u);
-	iface_rx_close(t->iface);
+	live_close(t->iface);
 	for (unsigned i = 0; i < t->nw && t->w; i++) {
 		struct worker *w = &t->w[i];
 		if (w->sink) {
@@ -1196,8 +1482,7 @@ void target_free(struct target *t)
 			(void)flowlog_sink_close(w->sink, e2, sizeof(e2));
 		}
 		pipeline_free(w->pl);
-		service_table_free(w->services);
-		app_analyzer_free(w->app);
+		qos_free(w->qos);
 		strbuf_fini(&w->flow_buf);
 		spsc_fini(&w->q);
 		sess_tab_fini(&w->st);
@@ -1210,6 +1495,14 @@ void target_free(struct target *t)
 	free(t->adm);
 	free(atomic_load(&t->adm_next));
 	sess_tab_fini(&t->rx_st);
+	service_table_free(t->services);
+	app_analyzer_free(t->app);
+	for (unsigned i = 0; i < t->naws_owned; i++) {
+		aws_config_free(t->aws_owned[i]);
+		free(t->aws_owned[i]);
+	}
+	pthread_mutex_destroy(&t->app_mu);
+	pthread_mutex_destroy(&t->agg_mu);
 	pthread_mutex_destroy(&t->arch_mu);
 	free(t);
 }

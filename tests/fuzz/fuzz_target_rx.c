@@ -1,9 +1,9 @@
 /* fuzz_target_rx.c - libFuzzer harness for the live target's receive path: datagrams through a
  * real loopback UDP socket (src/capture/udp_receiver.c: recvmmsg, synthesized outer Ethernet +
- * IPv4 + UDP header, truncation past UDP_RX_BUF), then decode as the target decodes them,
- * admission (src/engine/admission.c, source CIDR then VNI) and, for admitted datagrams, one
- * worker's pipeline (flows, TCP analysis, dedup) -- the path `vxscope target` runs per datagram
- * (docs/target.md).
+ * IPv4 + UDP header, truncation past UDP_RX_BUF), then target_rx_datagram() (src/engine/
+ * target.c): the tunnel header check, admission (source CIDR then VNI), the session count,
+ * the worker choice and the worker's pipeline (flows, TCP analysis, dedup, app and QoS
+ * roll-ups) -- the path `vxscope target` runs per datagram (docs/target.md).
  *
  * Input: a sequence of records, up to FUZZ_MAX_RECORDS per input, each
  *
@@ -13,8 +13,10 @@
  *   flags bit 0: to the GENEVE socket (else the VXLAN one)
  *   flags bit 1: sent from 127.0.0.2 (else 127.0.0.1)
  *   flags bit 2: strict admission (--allow-cidr 127.0.0.1/32 --allow-vni 0-4095) for this one
+ *   flags bit 3 of the FIRST record: two workers (the receiver decodes to pick one and
+ *               queues), else one (inline)
  *
- * A record cut short by the end of the input sends what is there.  The pipeline lives for one
+ * A record cut short by the end of the input sends what is there.  The target lives for one
  * input, so each input is independent.  Seeds: tests/fuzz/corpus/target_rx/ (the UDP payloads
  * of the VXLAN/GENEVE captures, one session per file, and the hostile cases of
  * tests/e2e/target_hostile.py).
@@ -22,11 +24,9 @@
  * Besides the sanitizers, the harness traps when the receiver breaks its contract: one
  * datagram per send, its true length, truncation exactly past UDP_RX_BUF, the synthesized
  * header (42 bytes for IPv4) carrying the real addresses and ports, and a decoded outer layer
- * that agrees with them.
- *
- * Not covered here: target.c's own tunnel-header check and worker choice are static; when
- * target.c exports its per-datagram entry point, call it in rx_one() instead of the
- * decode + admission_check below.
+ * that agrees with them; and when the target's accounting breaks (every datagram counted
+ * once: processed + queue drops + refused + malformed = received = records sent; nothing
+ * refused under open admission).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +45,7 @@
 #include "decode/ipaddr.h"
 #include "engine/admission.h"
 #include "engine/pipeline.h"
+#include "engine/target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -70,7 +71,6 @@ static struct {
 	struct decode_cfg decode;
 } g;
 
-static volatile uint64_t sink;
 
 static uint16_t local_port(int fd)
 {
@@ -125,9 +125,8 @@ static void drain(void)
 			;
 }
 
-/* Send one datagram and take it through the receive path into pl. */
-static void rx_one(struct pipeline *pl, uint8_t flags, const uint8_t *pl_bytes, size_t len,
-		   uint64_t *frame)
+/* Send one datagram and take it through the target's receive path. */
+static void rx_one(struct target *t, uint8_t flags, const uint8_t *pl_bytes, size_t len)
 {
 	int which = flags & 1, from = (flags >> 1) & 1;
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(g.port[which]) };
@@ -152,18 +151,15 @@ static void rx_one(struct pipeline *pl, uint8_t flags, const uint8_t *pl_bytes, 
 	check(len == 0 || memcmp(dg->frame + dg->hdrlen, pl_bytes,
 				 dg->caplen - dg->hdrlen) == 0);
 
-	/* decode as the target does; the outer layer must be the synthesized one */
-	struct packet pk;
-	memset(&pk, 0, sizeof(pk));
-	pk.frame = ++*frame;
-	pk.ts_ns = dg->ts_ns;
-	pk.caplen = dg->caplen;
-	pk.wirelen = dg->wirelen;
-	pk.linktype = LINKTYPE_ETHERNET;
-	pk.data = dg->frame;
-	struct packet probe = pk;
+	/* the outer layer the decoder sees must be the synthesized one */
+	struct packet probe;
+	memset(&probe, 0, sizeof(probe));
+	probe.ts_ns = dg->ts_ns;
+	probe.caplen = dg->caplen;
+	probe.wirelen = dg->wirelen;
+	probe.linktype = LINKTYPE_ETHERNET;
+	probe.data = dg->frame;
 	decode_frame(&g.decode, &probe);
-	const struct tunnel *tu = pkt_session_tunnel(&probe);
 	if (probe.ntun) {
 		check(ipaddr_cmp(&probe.tun[0].src, &dg->src) == 0);
 		check(probe.tun[0].dport == dg->dport && probe.tun[0].sport == dg->sport);
@@ -171,17 +167,17 @@ static void rx_one(struct pipeline *pl, uint8_t flags, const uint8_t *pl_bytes, 
 		/* no tunnel peeled: the outer UDP is the innermost layer */
 		check(probe.has_l4 && probe.dport == dg->dport);
 	}
+	target_rx_datagram(t, dg, which == 1);
+}
 
-	const struct admission *adm = (flags & 4) ? &g.strict : &g.open;
-	enum admission_verdict v = admission_check(adm, &dg->src, tu && tu->has_id, tu ? tu->id : 0);
-	if (adm == &g.open)
-		check(v == ADM_ACCEPT);
-	else if (from == 1)
-		check(v == ADM_REFUSE_CIDR);
-	if (v != ADM_ACCEPT || !tu)
-		return; /* refused or malformed: counted by the target, never analysed */
-	pipeline_packet(pl, &pk);
-	sink ^= pk.anomalies ^ pk.payload_len;
+/* "key":N from the target's --stats JSON. */
+static uint64_t stat_u64(const struct strbuf *b, const char *key)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	const char *p = memmem(b->buf, b->len, k, strlen(k));
+	check(p);
+	return strtoull(p + strlen(k), NULL, 10);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
@@ -189,15 +185,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (!g.ready)
 		setup();
 	drain();
-	struct pipeline_cfg cfg;
-	pipeline_cfg_default(&cfg);
-	cfg.decode = g.decode;
-	cfg.flows.max_flows = 1024;
-	cfg.track_flows = true;
-	cfg.tcp_analysis = true;
-	struct pipeline *pl = pipeline_new(&cfg);
-	check(pl);
-	uint64_t frame = 0;
+	static struct target_cfg cfg;
+	target_cfg_default(&cfg);
+	cfg.external_rx = true;
+	cfg.vxlan_port = g.port[0];
+	cfg.geneve_port = g.port[1];
+	cfg.workers = n && (d[0] & 8) ? 2 : 1;
+	cfg.queue_bytes = 1u << 20;
+	cfg.pipeline.flows.max_flows = 1024;
+	struct target *t = NULL;
+	char err[512];
+	check(target_open(&t, &cfg, err, sizeof(err)) == 0);
+	check(target_start(t, err, sizeof(err)) == 0);
+	bool strict = false;
+	uint64_t sent = 0, strict_sent = 0;
 	size_t off = 0;
 	for (int r = 0; r < FUZZ_MAX_RECORDS && off < n; r++) {
 		uint8_t flags = d[off++];
@@ -212,10 +213,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			len = n - off;
 		if (len > FUZZ_MAX_DGRAM)
 			len = FUZZ_MAX_DGRAM;
-		rx_one(pl, flags, d + off, len, &frame);
+		if (!!(flags & 4) != strict) {
+			strict = !strict;
+			target_set_admission(t, strict ? &g.strict : &g.open);
+		}
+		rx_one(t, flags, d + off, len);
+		sent++;
+		strict_sent += strict;
 		off += len;
 	}
-	pipeline_finish(pl);
-	pipeline_free(pl);
+	check(target_stop(t, err, sizeof(err)) == 0);
+	struct strbuf b;
+	strbuf_init(&b, NULL);
+	target_metrics_json(t, &b);
+	uint64_t rx = stat_u64(&b, "rx_datagrams");
+	uint64_t refused = stat_u64(&b, "refused_cidr") + stat_u64(&b, "refused_vni");
+	check(rx == sent);
+	check(stat_u64(&b, "processed") + stat_u64(&b, "queue_drops") + refused +
+		      stat_u64(&b, "malformed") == rx);
+	check(refused <= strict_sent);
+	strbuf_fini(&b);
+	target_free(t);
 	return 0;
 }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# e2e: `vxscope target` receiving what `vxscope mirror` sends (sender (b) of issue #5).
+#
+# src's eth0 carries real TCP (HTTP over IPv4 and IPv6, an iperf3 transfer), UDP and ICMP with
+# peer; `vxscope mirror` captures eth0 (libpcap, promiscuous) and, as AWS session VNI 4343 with
+# an accept-all filter (config and host map written by target_sender_vxscope_mirror), sends
+# every frame as VXLAN from the ENI's primary address 10.95.0.1 over mir0 to tgt, where
+# `vxscope target` listens.  What was sent is counted twice, independently:
+#   - the mirror's own --json counter of copies sent ("mirrored", none dropped);
+#   - tcpdump of the outer packets on src's mir0 -- the two must agree exactly;
+#   - tcpdump on tgt's mir0 holds what arrived (the offline reference).
+# The target gets the same AWS JSON as --sessions: the session is named by its AWS id and
+# source ENI (archive folder, file names, pcapng interface name, /metrics label), and the
+# offline comparison runs `vxscope analyze --sessions` on the same file.  The target starts
+# with a version of the file whose session has another VNI (nothing would be attributed); the
+# right one replaces it before the mirror starts, and SIGHUP reloads it.
+# Checks (target_verify): sent = archived + counted drops, exactly; the archive reads in
+# tshark; live flow records and findings = `vxscope analyze` offline on the archive (every
+# field) and on the target-side capture (counts, flags, states); /metrics counts the session.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/target_lib.sh"
+need_root
+need_cmd ip tc ethtool tcpdump tshark capinfos mergecap python3 curl iperf3
+target_need
+T=$(vxs_tmpdir)
+HTTP=127.0.0.1:9181
+
+netns_add src
+netns_add peer
+netns_add tgt
+veth_pair src eth0 peer eth0
+veth_pair src mir0 tgt mir0 9000
+addr_add src eth0 10.95.0.1/24
+addr_add peer eth0 10.95.0.2/24
+addr_add src eth0 fd95::1/64
+addr_add peer eth0 fd95::2/64
+addr_add src mir0 10.95.9.1/24
+addr_add tgt mir0 10.95.9.2/24
+
+SESSION=tms-0e2e00000000000b1-eni-0e2e0000000000b01
+target_mirror_config src eth0 4343 10.95.9.2 "$T"
+sed 's/"VirtualNetworkId": 4343/"VirtualNetworkId": 4344/' "$T/mirror-aws.json" >"$T/sessions.json"
+grep -q 4344 "$T/sessions.json" || vxs_die "could not write the wrong-VNI sessions file"
+target_start tgt "$T/t" --listen 10.95.9.2 --http "$HTTP" --sessions "$T/sessions.json"
+cp "$T/mirror-aws.json" "$T/sessions.json"
+kill -HUP "$TARGET_PID"
+wait_log "$T/t/target.log" 'SIGHUP: --sessions reloaded' 5 || vxs_die "no reload on SIGHUP"
+tcpdump_start tgt mir0 "$T/tgt.pcap" udp dst port 4789
+TD_TGT=$VXS_LAST_PID
+tcpdump_start src mir0 "$T/sent.pcap" udp dst port 4789
+TD_SRC=$VXS_LAST_PID
+target_sender_vxscope_mirror src eth0 4343 10.95.9.2 "$T"
+
+# real traffic
+ns_spawn peer "$T/http.log" python3 -m http.server --bind :: 8080 --directory "$ROOT/tests"
+wait_port peer 8080
+ns_spawn peer "$T/iperf.log" iperf3 -s -1 -p 5201
+wait_port peer 5201
+for _ in 1 2 3; do
+	nsx src curl -s -o /dev/null "http://10.95.0.2:8080/run.sh" || vxs_die "curl v4"
+	nsx src curl -s -o /dev/null "http://[fd95::2]:8080/e2e/lib.sh" || vxs_die "curl v6"
+	nsx src curl -s -o /dev/null "http://10.95.0.2:8080/nothing-here" # a 404
+done
+nsx src iperf3 -c 10.95.0.2 -p 5201 -t 2 -b 20M -l 1400 >"$T/iperf-client.log" ||
+	vxs_die "iperf3"
+nsx src ping -c 3 -i 0.2 10.95.0.2 >/dev/null || vxs_die "ping"
+nsx src python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"datagram %d" % i, ("10.95.0.2", 9999))'
+
+# operations while running
+code=$(nsx tgt curl -s -o "$T/healthz" -w '%{http_code}' "http://$HTTP/healthz")
+[ "$code" = 200 ] || vxs_die "/healthz answered $code"
+nsx tgt curl -s -o "$T/metrics.txt" "http://$HTTP/metrics" || vxs_die "GET /metrics"
+$TCHECK metrics "$T/metrics.txt" --expect "vxscope_rx_packets_total{session=\"$SESSION\"}>0" \
+	--expect 'vxscope_up==1' >/dev/null || vxs_die "/metrics"
+
+# end the mirror first (background IPv6 chatter would go on being mirrored), then let the last
+# datagrams reach both captures and the target
+MIRRORED=$(target_mirror_stop) || exit 1
+sleep 1
+tcpdump_stop "$TD_SRC" "$T/sent.pcap.log"
+tcpdump_stop "$TD_TGT" "$T/tgt.pcap.log"
+target_stop TERM
+
+SENT=$(pcap_count "$T/sent.pcap")
+GOT=$(pcap_count "$T/tgt.pcap")
+vxs_log "vxscope mirror sent $MIRRORED copies (its counter), tcpdump saw $SENT leave, $GOT arrive"
+[ "$SENT" -gt 2000 ] || vxs_die "only $SENT datagrams mirrored: the traffic did not run"
+[ "$MIRRORED" = "$SENT" ] || vxs_die "the mirror counted $MIRRORED copies, tcpdump saw $SENT"
+[ "$SENT" = "$GOT" ] || vxs_die "the veth lost datagrams ($SENT sent, $GOT arrived)"
+# the outer source is the ENI's primary address, the VNI the session's
+OTHER=$(pcap_count "$T/tgt.pcap" not \( src host 10.95.0.1 and udp[12:4] = 0x0010F700 \))
+[ "$OTHER" = 0 ] || vxs_die "$OTHER datagrams not from 10.95.0.1 with VNI 4343"
+# --sessions: one session, named by AWS, in the folder, the file names and the interface name
+[ "$(ls "$T/t/archive")" = "$SESSION" ] ||
+	vxs_die "archive folders: $(ls "$T/t/archive" | tr '\n' ' '), expected only $SESSION"
+for f in "$T/t/archive/$SESSION"/*.pcapng; do
+	case ${f##*/} in "vxscope-$SESSION-"*) ;; *) vxs_die "archive file name ${f##*/}" ;; esac
+done
+IFN=$(tshark -n -r "$f" -T fields -e frame.interface_name -c 1 2>/dev/null)
+[ "$IFN" = "$SESSION" ] || vxs_die "pcapng interface name '$IFN', expected $SESSION"
+TARGET_OFFLINE_ARGS="--sessions $T/sessions.json"
+target_verify "$T/t" "$MIRRORED" "$T/tgt.pcap"
+echo "all checks passed"
