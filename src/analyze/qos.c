@@ -13,6 +13,8 @@
 struct qos_flow {
 	uint64_t id;
 	enum tclass cls;
+	uint8_t hint;               /* the flow's class_hint cls was chosen with */
+	int dscp0;                  /* the first packet's DSCP */
 	uint64_t dscp_mask[2];
 	uint64_t packets[2], bytes[2], ce, ect;
 	int64_t last_ns[2], last_gap[2];
@@ -109,13 +111,46 @@ static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const stru
 	if (!qf)
 		return NULL;
 	qf->id = f->id;
-	qf->cls = tclass_of(&q->cfg.map, f->proto, f->sport, f->dport, p->tos >> 2);
+	qf->dscp0 = p->tos >> 2;
+	qf->hint = f->class_hint;
+	qf->cls = tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, qf->dscp0, qf->hint);
 	rl_dir_init(&qf->rl[0]);
 	rl_dir_init(&qf->rl[1]);
 	qf->mss[0] = qf->mss[1] = -1;
 	q->slot[f->idx] = qf;
 	q->cls[qf->cls].flows++;
 	return qf;
+}
+
+/* The application layer recognised the flow after its first packet (an RTP stream found by
+ * heuristic, or given up): the flow and what it carried so far move to the new class. */
+static void reclass(struct qos *q, struct qos_flow *qf, const struct flow *f)
+{
+	qf->hint = f->class_hint;
+	enum tclass c = tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, qf->dscp0,
+				       qf->hint);
+	if (c == qf->cls)
+		return;
+	struct qos_class_stats *o = &q->cls[qf->cls], *n = &q->cls[c];
+	uint64_t pk = qf->packets[0] + qf->packets[1], by = qf->bytes[0] + qf->bytes[1];
+	o->flows--;
+	n->flows++;
+	o->packets -= pk < o->packets ? pk : o->packets;
+	o->bytes -= by < o->bytes ? by : o->bytes;
+	n->packets += pk;
+	n->bytes += by;
+	qf->cls = c;
+}
+
+enum tclass qos_flow_class(const struct qos *q, const struct flow *f)
+{
+	if (f->idx < q->max_flows) {
+		const struct qos_flow *qf = q->slot[f->idx];
+		if (qf && qf->id == f->id)
+			return qf->cls;
+	}
+	return tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, f->dir[0].dscp_seen,
+			      f->class_hint);
 }
 
 static void series_merge(struct qos *q)
@@ -194,6 +229,8 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 	struct qos_flow *qf = flow_get(q, f, p);
 	if (!qf)
 		return;
+	if (qf->hint != f->class_hint)
+		reclass(q, qf, f);
 	int d = dir & 1;
 	unsigned dscp = p->tos >> 2, ecn = p->tos & 3;
 	struct qos_class_stats *cs = &q->cls[qf->cls];

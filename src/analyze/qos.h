@@ -100,6 +100,9 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir);
 void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	     const struct tcp_pkt_analysis *ta);
 void qos_flow_end(struct qos *q, struct flow *f);
+/* The class of a live flow (as the class table counts it; before its end's bulk promotion);
+ * from the map when qos has no state for it. */
+enum tclass qos_flow_class(const struct qos *q, const struct flow *f);
 
 /* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited), the
  * marking audit (qos.unmarked_delay_sensitive, qos.bulk_marked_high,

@@ -76,6 +76,14 @@ static void test_map_file(void **state)
 	assert_int_equal(tclass_of(&m, 6, 51000, 80, 40), TC_VOICE);
 	assert_int_equal(tclass_of(&m, 17, 40000, 40000, 0), TC_BULK); /* before the default */
 	assert_int_equal(tclass_of(&m, 6, 51000, 443, 0), TC_WEB);      /* defaults follow */
+	/* the application's voice: after the file's rules, before the defaults */
+	const uint8_t voice = TC_VOICE + 1;
+	assert_int_equal(m.nuser, 3);
+	assert_int_equal(tclass_of_flow(&m, 17, 40001, 7078, 0, voice), TC_VOICE);
+	assert_int_equal(tclass_of_flow(&m, 17, 40000, 40000, 0, voice), TC_BULK); /* file wins */
+	assert_int_equal(tclass_of_flow(&m, 6, 51000, 443, 0, voice), TC_VOICE);  /* over web */
+	assert_int_equal(tclass_of_flow(&m, 6, 51000, 443, 0, 0), TC_WEB);
+	assert_int_equal(tclass_of_flow(&m, 6, 51000, 443, 0, TC_COUNT + 1), TC_WEB); /* bad */
 	unlink(p);
 	free(p);
 	static const char *const bad[] = {
