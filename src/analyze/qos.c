@@ -31,6 +31,10 @@ struct qos_flow {
 	uint16_t *rtp_hist[2];      /* transit in RTP_HIST_NS buckets (allocated per stream) */
 	struct rl_dir rl[2];
 	int32_t mss[2];             /* MSS option of each side's SYN, -1 none */
+	/* aggregates each sender joined (rate_aggregate.h) and its progress added to them */
+	bool agg_joined[2];
+	int16_t agg[2][AGG_GROUPS];
+	uint64_t agg_acked[2], agg_segs[2], agg_rtx[2], agg_rwnd[2];
 	uint32_t max_ip[2], max_seg[2];
 	uint64_t df[2];
 };
@@ -54,6 +58,8 @@ struct qos {
 	size_t niss;
 	uint64_t iss_flows[4];
 	struct mtu_table mtu;
+	struct agg_table agg;
+	struct agg_diag *aggd;      /* AGG_MAX verdicts, filled by qos_findings() */
 };
 
 struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
@@ -68,7 +74,8 @@ struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
 	q->iss = calloc(QOS_MAX_RESULTS, sizeof(*q->iss));
 	q->width_ns = RL_WIDTH_NS;
 	mtu_init(&q->mtu);
-	if (!q->slot || !q->res || !q->iss) {
+	q->aggd = calloc(AGG_MAX, sizeof(*q->aggd));
+	if (!q->slot || !q->res || !q->iss || !q->aggd || agg_table_init(&q->agg) != 0) {
 		qos_free(q);
 		return NULL;
 	}
@@ -95,6 +102,8 @@ void qos_free(struct qos *q)
 	free(q->slot);
 	free(q->res);
 	free(q->iss);
+	agg_table_fini(&q->agg);
+	free(q->aggd);
 	free(q);
 }
 
@@ -288,14 +297,44 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 	cs->bins[k] += p->ip_len;
 }
 
+/* Add what sender d of the flow did since the last packet to its aggregates: once it moved
+ * RL_ALLOC_BYTES (its series exists), with everything before that in the first bin. */
+static void agg_progress(struct qos *q, struct qos_flow *qf, const struct flow *f, int d,
+			 int64_t ts)
+{
+	const struct rl_dir *r = &qf->rl[d];
+	if (!r->s)
+		return;
+	if (!qf->agg_joined[d]) {
+		qf->agg_joined[d] = true;
+		for (int g = 0; g < AGG_GROUPS; g++)
+			qf->agg[d][g] = (int16_t)agg_find(&q->agg, (enum agg_group)g, f, d, qf->cls);
+	}
+	uint64_t rw = r->zero_win + r->win_full;
+	if (r->acked == qf->agg_acked[d] && r->segs == qf->agg_segs[d] &&
+	    r->rtx_segs == qf->agg_rtx[d] && rw == qf->agg_rwnd[d])
+		return;
+	for (int g = 0; g < AGG_GROUPS; g++)
+		agg_add(&q->agg, qf->agg[d][g], ts, r->acked - qf->agg_acked[d],
+			(uint32_t)(r->segs - qf->agg_segs[d]), (uint32_t)(r->rtx_segs - qf->agg_rtx[d]),
+			(uint32_t)(rw - qf->agg_rwnd[d]));
+	qf->agg_acked[d] = r->acked;
+	qf->agg_segs[d] = r->segs;
+	qf->agg_rtx[d] = r->rtx_segs;
+	qf->agg_rwnd[d] = rw;
+}
+
 void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	     const struct tcp_pkt_analysis *ta)
 {
 	if (!q->cfg.rate_limits || !f)
 		return;
 	struct qos_flow *qf = flow_get(q, f, p);
-	if (qf)
-		rl_tcp(qf->rl, p, dir, ta);
+	if (!qf)
+		return;
+	rl_tcp(qf->rl, p, dir, ta);
+	agg_progress(q, qf, f, 0, p->ts_ns);
+	agg_progress(q, qf, f, 1, p->ts_ns);
 }
 
 static void result_add(struct qos *q, const struct flow *f, struct qos_flow *qf, int d,
@@ -491,6 +530,8 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			continue;
 		struct rl_diag dg;
 		rl_diagnose(r, &dg);
+		for (int g = 0; qf->agg_joined[d] && g < AGG_GROUPS; g++)
+			agg_member(&q->agg, qf->agg[d][g], f->id, r, &dg);
 		if (dg.loaded_rtt_ms > cs->rtt_max_ms)
 			cs->rtt_max_ms = dg.loaded_rtt_ms;
 		if (dg.bins >= RL_MIN_BINS || dg.verdict != RL_NONE)
@@ -524,6 +565,18 @@ void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_n
 	*width_s = (double)q->width_ns / 1e9;
 	*n = q->nbins;
 	*t0_ns = q->t0_ns;
+}
+
+const struct agg_table *qos_aggregates(const struct qos *q, const struct agg_diag **verdicts)
+{
+	if (verdicts)
+		*verdicts = q->aggd;
+	return &q->agg;
+}
+
+void qos_aggregates_judge(struct qos *q)
+{
+	agg_diagnose_all(&q->agg, q->aggd);
 }
 
 const struct mtu_table *qos_mtu(const struct qos *q)

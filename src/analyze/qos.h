@@ -15,6 +15,7 @@
 
 #include "analyze/finding.h"
 #include "analyze/mtu.h"
+#include "analyze/rate_aggregate.h"
 #include "analyze/rate_limit.h"
 #include "analyze/tcp_analysis.h"
 #include "analyze/traffic_class.h"
@@ -104,7 +105,8 @@ void qos_flow_end(struct qos *q, struct flow *f);
  * from the map when qos has no state for it. */
 enum tclass qos_flow_class(const struct qos *q, const struct flow *f);
 
-/* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited), the
+/* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited;
+ * shared by several flows: qos.aggregate_policer, qos.aggregate_shaper), the
  * marking audit (qos.unmarked_delay_sensitive, qos.bulk_marked_high,
  * qos.dscp_direction_mismatch, qos.ecn_ce) and MTU (mtu.h). */
 void qos_findings(struct qos *q, struct finding_list *out);
@@ -116,6 +118,13 @@ const struct qos_class_stats *qos_class(const struct qos *q, enum tclass c);
 /* Width of one class series bin in seconds and the number in use; t0 of bin 0. */
 void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_ns);
 const struct qos_mark_issue *qos_mark_issues(const struct qos *q, size_t *n);
+/* Rate limits shared by several flows (rate_aggregate.h); *verdicts (may be NULL): one per
+ * aggregate, as judged by qos_findings() (all RL_NONE before). */
+const struct agg_table *qos_aggregates(const struct qos *q, const struct agg_diag **verdicts);
+/* Judge the aggregates (qos_findings() does). */
+void qos_aggregates_judge(struct qos *q);
+/* An aggregate's name: "10.0.0.2 (vni 7 from 10.1.1.1)", "vni 7 from 10.1.1.1", "bulk". */
+void qos_agg_name(const struct agg *a, char *buf, size_t len);
 /* MTU and fragmentation per path (mtu.h). */
 const struct mtu_table *qos_mtu(const struct qos *q);
 

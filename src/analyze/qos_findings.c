@@ -285,6 +285,108 @@ static void mark_findings(struct qos *q, struct finding_list *out)
 	}
 }
 
+/* "server 10.0.0.2 (vni 7 from 10.1.1.1)", "session vni 7 from 10.1.1.1", "class bulk". */
+void qos_agg_name(const struct agg *a, char *buf, size_t len)
+{
+	char s[IPADDR_STRLEN], o[IPADDR_STRLEN], sess[96];
+	if (a->sess_kind == TUN_NONE)
+		snprintf(sess, sizeof(sess), "no tunnel");
+	else if (a->sess_has_id)
+		snprintf(sess, sizeof(sess), "vni %u from %s", a->sess_id,
+			 ipaddr_format(&a->sess_src, o, sizeof(o)));
+	else
+		snprintf(sess, sizeof(sess), "tunnel from %s", ipaddr_format(&a->sess_src, o, sizeof(o)));
+	if (a->group == AGG_SERVER)
+		snprintf(buf, len, "%s%s%s%s", ipaddr_format(&a->server, s, sizeof(s)),
+			 a->sess_kind == TUN_NONE ? "" : " (", a->sess_kind == TUN_NONE ? "" : sess,
+			 a->sess_kind == TUN_NONE ? "" : ")");
+	else if (a->group == AGG_SESSION)
+		snprintf(buf, len, "%s", sess);
+	else
+		snprintf(buf, len, "%s", tclass_name(a->cls));
+}
+
+static void agg_finding(const struct qos *q, const struct agg *a, const struct agg_diag *g,
+			const struct qos_rl_result *v, size_t nv, struct finding_list *out)
+{
+	bool shaper = g->verdict == RL_SHAPER;
+	unsigned nm = a->nmember < AGG_MEMBERS ? a->nmember : AGG_MEMBERS;
+	struct finding *f = finding_new(out, SEV_HIGH, "qos",
+					shaper ? "qos.aggregate_shaper" : "qos.aggregate_policer",
+					(double)a->payload / 1e6);
+	if (!f)
+		return;
+	(void)q;
+	char name[160], ids[96] = "";
+	qos_agg_name(a, name, sizeof(name));
+	for (unsigned k = 0, o = 0; k < nm && o < sizeof(ids) - 24; k++)
+		o += (unsigned)snprintf(ids + o, sizeof(ids) - o, "%s%llu", k ? ", " : "",
+					(unsigned long long)a->member[k]);
+	double mbps = g->rate_bps / 1e6;
+	const char *dir = a->to_server ? "to" : "from";
+	if (a->group == AGG_SERVER)
+		snprintf(f->title, sizeof(f->title),
+			 "%u flows %s server %s share one %s of ~%.1f Mbit/s (each sees ~%.1f)",
+			 a->nmember, dir, name, shaper ? "shaper" : "policer", mbps,
+			 mbps / a->nmember);
+	else
+		snprintf(f->title, sizeof(f->title),
+			 "%u flows of %s %s (data %s the servers) share one %s of ~%.1f Mbit/s",
+			 a->nmember, agg_group_name(a->group), name, dir,
+			 shaper ? "shaper" : "policer", mbps);
+	snprintf(f->where, sizeof(f->where), "%s %s, data %s the server: flows %s%s",
+		 agg_group_name(a->group), name, dir, ids, a->nmember > nm ? ", ..." : "");
+	finding_fact(f, "estimated rate of the sum (IP layer)", mbps, "Mbit/s");
+	finding_fact(f, "flows sharing it", a->nmember, "");
+	finding_fact(f, "mean delivered rate of the sum", g->mean_bps / 1e6, "Mbit/s");
+	finding_fact(f, "intervals on the plateau", g->plateau_frac * 100, "%");
+	finding_fact(f, "loss (resent/sent)", g->loss * 100, "%");
+	finding_fact(f, "intervals with loss", g->loss_bins, "");
+	finding_fact(f, "added queueing delay (median of the flows)", g->added_ms, "ms");
+	if (a->base_rtt_ms >= 0)
+		finding_fact(f, "base RTT (min)", a->base_rtt_ms, "ms");
+	for (size_t i = 0; i < nv; i++)
+		for (unsigned k = 0; k < nm; k++)
+			if (v[i].flow_id == a->member[k] && v[i].from_server != a->to_server &&
+			    v[i].nframes)
+				finding_frame(f, v[i].frames[0]);
+	if (a->group == AGG_SERVER) {
+		char s[IPADDR_STRLEN];
+		snprintf(f->display_filter, sizeof(f->display_filter), "%s.%s == %s && tcp.len > 0",
+			 a->server.family == 6 ? "ipv6" : "ip", a->to_server ? "dst" : "src",
+			 ipaddr_format(&a->server, s, sizeof(s)));
+	}
+	f->first_ns = a->first_ns;
+	f->last_ns = a->last_ns;
+	f->flows = a->nmember;
+	snprintf(f->cause, sizeof(f->cause),
+		 "no flow has a ceiling of its own (each sees a varying share), but their sum sits "
+		 "flat at %.1f Mbit/s (%.0f%% of %.1f s intervals within +-15%%) with %s: one %s "
+		 "limits them together (a per-host, per-ENI or per-class limit, or a shared link)",
+		 mbps, g->plateau_frac * 100, g->width_s,
+		 shaper ? "the RTT rising by the queue it builds" : "recurring loss and no queue",
+		 shaper ? "shaper" : "token-bucket policer");
+	snprintf(f->action, sizeof(f->action),
+		 "find the limit these flows share (instance or ENI bandwidth, a security appliance, "
+		 "a tc class or cloud QoS policy for this %s) and raise it, or split the traffic "
+		 "into classes (vxscope qos plan) so the critical flows get their share first",
+		 agg_group_name(a->group));
+	f->confidence = CONF_MEDIUM;
+	snprintf(f->raise_confidence, sizeof(f->raise_confidence),
+		 "capture next to the senders, and compare with the limit's configuration");
+}
+
+static void agg_findings(struct qos *q, const struct qos_rl_result *v, size_t nv,
+			 struct finding_list *out)
+{
+	qos_aggregates_judge(q);
+	const struct agg_diag *d;
+	const struct agg_table *t = qos_aggregates(q, &d);
+	for (unsigned i = 0; i < t->n; i++)
+		if (d[i].verdict != RL_NONE && !d[i].duplicate)
+			agg_finding(q, t->a[i], &d[i], v, nv, out);
+}
+
 void qos_findings(struct qos *q, struct finding_list *out)
 {
 	size_t n;
@@ -315,6 +417,7 @@ void qos_findings(struct qos *q, struct finding_list *out)
 		if (!seen)
 			rl_finding(&v[i], same, out);
 	}
+	agg_findings(q, v, n, out);
 	mark_findings(q, out);
 	mtu_findings(qos_mtu(q), out);
 }
