@@ -60,6 +60,8 @@ struct qos {
 	struct mtu_table mtu;
 	struct agg_table agg;
 	struct agg_diag *aggd;      /* AGG_MAX verdicts, filled by qos_findings() */
+	struct qos_voice_stream *voice; /* QOS_MAX_VOICE */
+	size_t nvoice;
 };
 
 struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
@@ -75,7 +77,9 @@ struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
 	q->width_ns = RL_WIDTH_NS;
 	mtu_init(&q->mtu);
 	q->aggd = calloc(AGG_MAX, sizeof(*q->aggd));
-	if (!q->slot || !q->res || !q->iss || !q->aggd || agg_table_init(&q->agg) != 0) {
+	q->voice = calloc(QOS_MAX_VOICE, sizeof(*q->voice));
+	if (!q->slot || !q->res || !q->iss || !q->aggd || !q->voice ||
+	    agg_table_init(&q->agg) != 0) {
 		qos_free(q);
 		return NULL;
 	}
@@ -104,6 +108,7 @@ void qos_free(struct qos *q)
 	free(q->iss);
 	agg_table_fini(&q->agg);
 	free(q->aggd);
+	free(q->voice);
 	free(q);
 }
 
@@ -515,6 +520,22 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			double p95 = rtp_p95_ms(qf->rtp_hist[d]);
 			if (p95 > cs->rtp_delay_p95_ms)
 				cs->rtp_delay_p95_ms = p95;
+			if (qf->cls == TC_VOICE && q->nvoice < QOS_MAX_VOICE) {
+				struct qos_voice_stream *v = &q->voice[q->nvoice++];
+				v->flow_id = f->id;
+				v->first_frame = f->first_frame;
+				v->packets = qf->rtp_n[d];
+				v->src = d ? f->dst : f->src;
+				v->dst = d ? f->src : f->dst;
+				v->sport = d ? f->dport : f->sport;
+				v->dport = d ? f->sport : f->dport;
+				v->delay_mean_ms = lat;
+				v->delay_p95_ms = p95;
+				v->delay_peak_ms = peak;
+				v->jitter_ms = qf->rtp_jitter_sum[d] / (double)qf->rtp_n[d] / 1e6;
+				v->first_ns = qf->rtp_t0[d];
+				v->last_ns = f->dir[d].last_ns;
+			}
 		}
 		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
 			/* RTP: the mean of the running RFC 3550 estimate over the stream (its last
@@ -565,6 +586,12 @@ void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_n
 	*width_s = (double)q->width_ns / 1e9;
 	*n = q->nbins;
 	*t0_ns = q->t0_ns;
+}
+
+const struct qos_voice_stream *qos_voice_streams(const struct qos *q, size_t *n)
+{
+	*n = q->nvoice;
+	return q->voice;
 }
 
 const struct agg_table *qos_aggregates(const struct qos *q, const struct agg_diag **verdicts)

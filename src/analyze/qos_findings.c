@@ -376,6 +376,141 @@ static void agg_finding(const struct qos *q, const struct agg *a, const struct a
 		 "capture next to the senders, and compare with the limit's configuration");
 }
 
+#define VOICE_QUEUE_MS 20.0   /* an RTP stream's 95th percentile queueing delay worth a finding */
+#define VOICE_G114_MS 150.0   /* ITU-T G.114: one-way delay past this hurts any call */
+
+/* The shaper an RTP stream to `dst` during [a, b] queues behind: a shaped sender (per flow, or
+ * an aggregate to one server) toward the same receiver; the largest.  NULL when none. */
+struct shaper_ref {
+	const struct qos_rl_result *flow; /* or */
+	const struct agg *agg;
+	const struct agg_diag *ad;
+};
+
+static bool overlaps(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
+static bool voice_shaper(const struct qos *q, const struct qos_voice_stream *vs,
+			 const struct qos_rl_result *v, size_t nv, struct shaper_ref *out)
+{
+	memset(out, 0, sizeof(*out));
+	uint64_t best = 0;
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].diag.verdict == RL_SHAPER && ipaddr_eq(&v[i].dst, &vs->dst) &&
+		    overlaps(v[i].first_ns, v[i].last_ns, vs->first_ns, vs->last_ns) &&
+		    v[i].bytes > best) {
+			best = v[i].bytes;
+			out->flow = &v[i];
+		}
+	const struct agg_diag *d;
+	const struct agg_table *t = qos_aggregates(q, &d);
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct agg *a = t->a[i];
+		if (d[i].verdict == RL_SHAPER && !d[i].duplicate && a->group == AGG_SERVER &&
+		    a->to_server && ipaddr_eq(&a->server, &vs->dst) &&
+		    overlaps(a->first_ns, a->last_ns, vs->first_ns, vs->last_ns) &&
+		    a->payload > best) {
+			best = a->payload;
+			out->flow = NULL;
+			out->agg = a;
+			out->ad = &d[i];
+		}
+	}
+	return out->flow || out->agg;
+}
+
+/* Voice behind a shaper: one finding per shaper, the worst stream speaking for the others. */
+static void voice_findings(const struct qos *q, const struct qos_rl_result *v, size_t nv,
+			   struct finding_list *out)
+{
+	size_t ns;
+	const struct qos_voice_stream *vs = qos_voice_streams(q, &ns);
+	for (size_t i = 0; i < ns; i++) {
+		struct shaper_ref sh;
+		if (vs[i].delay_p95_ms < VOICE_QUEUE_MS || !voice_shaper(q, &vs[i], v, nv, &sh))
+			continue;
+		/* the worst stream behind this shaper, counted once */
+		bool worse_seen = false;
+		unsigned streams = 0;
+		for (size_t j = 0; j < ns && !worse_seen; j++) {
+			struct shaper_ref o;
+			if (vs[j].delay_p95_ms < VOICE_QUEUE_MS || !voice_shaper(q, &vs[j], v, nv, &o) ||
+			    o.flow != sh.flow || o.agg != sh.agg)
+				continue;
+			streams++;
+			if (vs[j].delay_p95_ms > vs[i].delay_p95_ms ||
+			    (vs[j].delay_p95_ms == vs[i].delay_p95_ms && j < i))
+				worse_seen = true;
+		}
+		if (worse_seen)
+			continue;
+		const struct qos_voice_stream *w = &vs[i];
+		double rate = sh.flow ? sh.flow->diag.rate_bps / 1e6 : sh.ad->rate_bps / 1e6;
+		double added = sh.flow ? sh.flow->diag.added_ms : sh.ad->added_ms;
+		struct finding *f = finding_new(out, w->delay_p95_ms >= VOICE_G114_MS ? SEV_CRITICAL
+										    : SEV_HIGH,
+						"qos", "qos.voice_behind_shaper", w->delay_p95_ms);
+		if (!f)
+			return;
+		char s[64], d[64], bs[64], bd[64], sess[160], host[IPADDR_STRLEN];
+		ipaddr_format(&w->dst, host, sizeof(host));
+		endpoint(&w->src, w->sport, s, sizeof(s));
+		endpoint(&w->dst, w->dport, d, sizeof(d));
+		if (sh.flow) {
+			endpoint(&sh.flow->src, sh.flow->sport, bs, sizeof(bs));
+			endpoint(&sh.flow->dst, sh.flow->dport, bd, sizeof(bd));
+			snprintf(sess, sizeof(sess), "%s traffic %s -> %s", tclass_name(sh.flow->cls),
+				 bs, bd);
+		} else {
+			qos_agg_name(sh.agg, bd, sizeof(bd));
+			snprintf(sess, sizeof(sess), "%u flows to %s", sh.agg->nmember, bd);
+		}
+		snprintf(f->title, sizeof(f->title),
+			 "Voice %s -> %s waits up to ~%.0f ms behind a %.1f Mbit/s shaper it shares "
+			 "with %s", s, d, w->delay_p95_ms, rate, sess);
+		snprintf(f->where, sizeof(f->where), "RTP %s -> %s (flow %llu)%s", s, d,
+			 (unsigned long long)w->flow_id,
+			 streams > 1 ? " and more voice streams behind the same shaper" : "");
+		finding_fact(f, "RTP queueing delay, 95th percentile", w->delay_p95_ms, "ms");
+		finding_fact(f, "RTP queueing delay, mean", w->delay_mean_ms, "ms");
+		finding_fact(f, "RTP queueing delay, peak", w->delay_peak_ms, "ms");
+		finding_fact(f, "RTP jitter (RFC 3550, mean)", w->jitter_ms, "ms");
+		finding_fact(f, "RTP packets", (double)w->packets, "");
+		finding_fact(f, "shaper rate (IP layer)", rate, "Mbit/s");
+		finding_fact(f, "queueing delay the shaper adds", added > 0 ? added : 0, "ms");
+		finding_fact(f, "voice streams behind it", streams, "");
+		finding_frame(f, w->first_frame);
+		if (sh.flow && sh.flow->nframes)
+			finding_frame(f, sh.flow->frames[0]);
+		flow_filter(&w->src, w->sport, &w->dst, w->dport, "udp", "rtp", f->display_filter,
+			    sizeof(f->display_filter));
+		f->first_ns = w->first_ns;
+		f->last_ns = w->last_ns;
+		f->flows = streams + (sh.flow ? 1 : sh.agg->nmember);
+		snprintf(f->cause, sizeof(f->cause),
+			 "the RTP packets' transit time (arrival minus RTP timestamp) grows by up to "
+			 "%.0f ms while %s fills the queue of a shaper at %.1f Mbit/s toward %s: with "
+			 "one FIFO and no classes, voice waits behind the bulk data (the queue adds "
+			 "~%.0f ms to TCP's RTT too)%s",
+			 w->delay_p95_ms, sess, rate, host, added > 0 ? added : 0,
+			 w->delay_p95_ms >= VOICE_G114_MS ? "; past ITU-T G.114's 150 ms one-way "
+							     "budget, calls suffer"
+							   : "");
+		snprintf(f->action, sizeof(f->action),
+			 "give voice its own class ahead of the bulk traffic at the shaper: `vxscope "
+			 "qos plan` writes a tc script (HTB, voice at priority 0 with a guaranteed "
+			 "rate, DSCP EF and port filters, short leaf queues) from this capture; mark "
+			 "the RTP packets EF (46) at the source so the filters and the network can "
+			 "tell them apart");
+		f->confidence = CONF_MEDIUM;
+		snprintf(f->raise_confidence, sizeof(f->raise_confidence),
+			 "capture at the shaper's far side too: the voice delay should appear there "
+			 "and not before it");
+	}
+}
+
 static void agg_findings(struct qos *q, const struct qos_rl_result *v, size_t nv,
 			 struct finding_list *out)
 {
@@ -418,6 +553,7 @@ void qos_findings(struct qos *q, struct finding_list *out)
 			rl_finding(&v[i], same, out);
 	}
 	agg_findings(q, v, n, out);
+	voice_findings(q, v, n, out);
 	mark_findings(q, out);
 	mtu_findings(qos_mtu(q), out);
 }
