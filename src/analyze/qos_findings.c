@@ -514,7 +514,6 @@ static void voice_findings(const struct qos *q, const struct qos_rl_result *v, s
 static void agg_findings(struct qos *q, const struct qos_rl_result *v, size_t nv,
 			 struct finding_list *out)
 {
-	qos_aggregates_judge(q);
 	const struct agg_diag *d;
 	const struct agg_table *t = qos_aggregates(q, &d);
 	for (unsigned i = 0; i < t->n; i++)
@@ -527,6 +526,9 @@ void qos_findings(struct qos *q, struct finding_list *out)
 	size_t n;
 	struct qos_rl_result *v = (struct qos_rl_result *)qos_results(q, &n);
 	qsort(v, n, sizeof(*v), by_bytes);
+	qos_aggregates_judge(q);
+	const struct agg_diag *ad;
+	const struct agg_table *at = qos_aggregates(q, &ad);
 	/* one finding per (receiver/server endpoint, verdict): the biggest flow speaks for the
 	 * others */
 	for (size_t i = 0; i < n; i++) {
@@ -549,6 +551,11 @@ void qos_findings(struct qos *q, struct finding_list *out)
 			}
 			same++;
 		}
+		/* a member of a shared limit: its policer/shaper verdict is only its share (the
+		 * aggregate's finding speaks for it) */
+		if ((v[i].diag.verdict == RL_POLICER || v[i].diag.verdict == RL_SHAPER) &&
+		    agg_is_member(at, ad, v[i].flow_id, !v[i].from_server))
+			continue;
 		if (!seen)
 			rl_finding(&v[i], same, out);
 	}

@@ -146,6 +146,8 @@ void agg_member(struct agg_table *t, int i, uint64_t flow_id, const struct rl_di
 	a->nmember++;
 	if (dg->verdict == RL_RECEIVER)
 		a->nreceiver++;
+	if (dg->verdict == RL_POLICER || dg->verdict == RL_SHAPER)
+		a->nlimited++;
 	a->payload += r->payload;
 	a->ip_bytes += r->ip_bytes;
 	if (dg->base_rtt_ms >= 0 && (a->base_rtt_ms < 0 || dg->base_rtt_ms < a->base_rtt_ms))
@@ -168,7 +170,7 @@ void agg_diagnose(const struct agg_table *t, unsigned i, struct agg_diag *dg)
 	if (i >= t->n)
 		return;
 	const struct agg *a = t->a[i];
-	if (a->nmember < 2 || a->nreceiver || !a->payload)
+	if (a->nmember < 2 || a->nreceiver || 2 * a->nlimited > a->nmember || !a->payload)
 		return;
 	double w = (double)t->width_ns / 1e9, ipf = (double)a->ip_bytes / (double)a->payload;
 	dg->width_s = w;
@@ -238,8 +240,11 @@ void agg_diagnose(const struct agg_table *t, unsigned i, struct agg_diag *dg)
 	dg->rate_bps = level;
 	bool queue = a->base_rtt_ms >= 0 && dg->added_ms >= RL_SHAPER_DELAY_MS &&
 		     dg->added_ms >= a->base_rtt_ms;
-	bool deep = a->base_rtt_ms >= 0 && dg->queue_ms >= RL_SHAPER_DELAY_MS &&
-		    dg->queue_ms / 1e3 * level / 8 >= RL_DEEP_QUEUE_BYTES;
+	/* a standing queue (the members' median added delay, not their peaks: competing flows
+	 * overshoot a policer's bucket in turn, and one flow's RTO makes a peak) that holds
+	 * RL_DEEP_QUEUE_BYTES at the rate is a shaper's buffer even when it also drops */
+	bool deep = a->base_rtt_ms >= 0 && dg->added_ms >= RL_SHAPER_DELAY_MS &&
+		    dg->added_ms / 1e3 * level / 8 >= RL_DEEP_QUEUE_BYTES;
 	bool lossy = dg->loss >= RL_POLICER_LOSS && dg->loss_bins >= RL_POLICER_LOSS_BINS;
 	if (deep || (queue && !lossy))
 		dg->verdict = RL_SHAPER;
@@ -286,4 +291,18 @@ void agg_diagnose_all(const struct agg_table *t, struct agg_diag *out)
 				out[i].duplicate = true;
 		}
 	}
+}
+
+bool agg_is_member(const struct agg_table *t, const struct agg_diag *d, uint64_t flow_id,
+		   bool to_server)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct agg *a = t->a[i];
+		if (d[i].verdict == RL_NONE || d[i].duplicate || a->to_server != to_server)
+			continue;
+		for (unsigned k = 0; k < a->nmember && k < AGG_MEMBERS; k++)
+			if (a->member[k] == flow_id)
+				return true;
+	}
+	return false;
 }

@@ -13,10 +13,13 @@
  * the end, an aggregate with >= 2 members that moved RL_MIN_BYTES is judged like one flow
  * (rate_limit.h): a plateau of the sum (>= RL_PLATEAU_FRAC of the busy bins within
  * +-RL_PLATEAU_TOL of its level), bins with a zero window or a full window left out and no
- * member receiver-limited; the members' queueing delay (median of their added RTT) or a
- * deep queue (median of their peak RTT over base, times the rate: RL_DEEP_QUEUE_BYTES) tells
- * a shaper, recurring loss without one a policer.  Medians, since one member's RTO or a
- * sender's own qdisc can make one flow's peak.  Aggregates with the same
+ * member receiver-limited and at most half of them limited on their own (N flows each held
+ * at its own ceiling also sum to a flat line: per-flow limits, not a shared one); the
+ * members' queueing delay (median of their added RTT: >= RL_SHAPER_DELAY_MS without
+ * recurring loss, or a standing queue of RL_DEEP_QUEUE_BYTES at the rate even with loss)
+ * tells a shaper, recurring loss without one a policer.  Medians of the standing queue, not
+ * the peaks: competing flows overshoot a policer's bucket in turn, and one member's RTO or a
+ * sender's own qdisc makes a peak.  Aggregates with the same
  * members are reported once (server first, then class, then session).
  *
  * Bounded: AGG_MAX aggregates (later ones are counted, not kept), AGG_MEMBERS member flow ids
@@ -58,6 +61,7 @@ struct agg {
 	uint64_t member[AGG_MEMBERS]; /* flow ids of the members that moved RL_MIN_BYTES */
 	unsigned nmember;            /* all such members (more than AGG_MEMBERS are counted) */
 	unsigned nreceiver;          /* members diagnosed receiver-limited */
+	unsigned nlimited;           /* members with a policer or shaper verdict of their own */
 	uint64_t payload, ip_bytes;  /* of the counted members */
 	double added_ms[AGG_MEMBERS]; /* their added queueing delay (loaded - base RTT) */
 	double queue_ms[AGG_MEMBERS]; /* their deepest queue (peak - base RTT) */
@@ -103,6 +107,10 @@ void agg_member(struct agg_table *t, int i, uint64_t flow_id, const struct rl_di
 void agg_diagnose(const struct agg_table *t, unsigned i, struct agg_diag *dg);
 /* Judge all; out[AGG_MAX].  Marks later aggregates with the same members as duplicates. */
 void agg_diagnose_all(const struct agg_table *t, struct agg_diag *out);
+/* Is flow_id a member (sending to the server when to_server) of an aggregate with a
+ * verdict (not a duplicate)?  Its own policer/shaper verdict is then only its share. */
+bool agg_is_member(const struct agg_table *t, const struct agg_diag *d, uint64_t flow_id,
+		   bool to_server);
 /* "server", "session", "class". */
 const char *agg_group_name(enum agg_group g);
 

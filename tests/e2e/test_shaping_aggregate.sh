@@ -15,7 +15,9 @@
 #     "policer", rate_mbps within +-10 % of R (IP layer; tbf/htb count Ethernet frames, <1 %);
 #   - a qos.aggregate_shaper / qos.aggregate_policer finding;
 #   - no per-flow rate_limits entry of the upload claims a policer or shaper at R (+-10 %):
-#     each flow sees only its share.
+#     each flow sees only its share; no per-flow qos.shaper / qos.policer finding either (a
+#     member's momentary share is not a limit);
+#   - vxscope qos plan takes the aggregate's rate: link rate 95 % of R (+-10 %).
 # Exit 0 pass, 1 fail, 77 skip.  About 20 s.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -99,10 +101,22 @@ elif not 0.9 * rate <= hit[0]["rate_mbps"] <= 1.1 * rate:
 kinds = [f["kind"] for f in r["findings"]]
 if "qos.aggregate_" + want not in kinds:
     bad.append("no qos.aggregate_%s finding (%s)" % (want, kinds))
+if "qos.shaper" in kinds or "qos.policer" in kinds:
+    bad.append("a per-flow shaper/policer finding for a flow that only has its share: %s" % kinds)
 for b in bad:
     print("  " + b)
 sys.exit(1 if bad else 0)
 PY
+	"$BIN" qos plan "$T/$name.pcap" -o "$T/$name-plan.sh" 2>"$T/$name-plan.err" ||
+		{ bad "$name: vxscope qos plan failed"; return; }
+	local link
+	link=$(sed -n 's/^# Link rate \([0-9]*\)kbit: .*/\1/p' "$T/$name-plan.sh")
+	if awk -v l="${link:-0}" -v r="$R" 'BEGIN { exit !(l >= 0.95 * 900 * r && l <= 0.95 * 1100 * r) }'
+	then
+		ok "$name: plan link rate $link kbit/s = 95% of the shared $R Mbit/s"
+	else
+		bad "$name: plan link rate ${link:-none} kbit/s, want 95% of $R Mbit/s +-10%"
+	fi
 }
 
 burst=$((R * 1000 / 8 * 4))

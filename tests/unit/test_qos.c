@@ -276,6 +276,8 @@ static void test_aggregate(void **state)
 		{"one member: the per-flow verdict's job", 0.05, 0, 30, 100, RL_CONGESTION, RL_NONE, 1},
 		{"a receiver-limited member", 0.05, 0, 30, 100, RL_RECEIVER, RL_NONE, 4},
 		{"flat, no loss, no queue: the senders' pace", 0.05, 0, 0.5, 1, RL_SENDER, RL_NONE, 4},
+		{"each flow at its own ceiling: per-flow limits", 0.05, 0, 30, 100, RL_SHAPER, RL_NONE,
+		 4},
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct agg_table t;
