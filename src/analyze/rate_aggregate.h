@@ -22,8 +22,8 @@
  * sender's own qdisc makes a peak.  Aggregates with the same
  * members are reported once (server first, then class, then session).
  *
- * Bounded: AGG_MAX aggregates (later ones are counted, not kept), AGG_MEMBERS member flow ids
- * each; no allocation per packet.  Single-threaded.
+ * Bounded: AGG_MAX aggregates (a sender that finds the table full joins none: counted),
+ * AGG_MEMBERS member flow ids each; no allocation per packet.  Single-threaded.
  */
 #ifndef VXS_ANALYZE_RATE_AGGREGATE_H
 #define VXS_ANALYZE_RATE_AGGREGATE_H
@@ -85,7 +85,7 @@ struct agg_table {
 	uint32_t nbins;
 	struct agg **a;              /* AGG_MAX slots, n used (each allocated when made) */
 	unsigned n;
-	uint64_t dropped;            /* aggregates past AGG_MAX */
+	uint64_t dropped;            /* senders that found the table full, per group */
 };
 
 /* 0 or -ENOMEM. */
