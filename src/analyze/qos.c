@@ -13,6 +13,8 @@
 struct qos_flow {
 	uint64_t id;
 	enum tclass cls;
+	uint8_t hint;               /* the flow's class_hint cls was chosen with */
+	int dscp0;                  /* the first packet's DSCP */
 	uint64_t dscp_mask[2];
 	uint64_t packets[2], bytes[2], ce, ect;
 	int64_t last_ns[2], last_gap[2];
@@ -29,6 +31,10 @@ struct qos_flow {
 	uint16_t *rtp_hist[2];      /* transit in RTP_HIST_NS buckets (allocated per stream) */
 	struct rl_dir rl[2];
 	int32_t mss[2];             /* MSS option of each side's SYN, -1 none */
+	/* aggregates each sender joined (rate_aggregate.h) and its progress added to them */
+	bool agg_joined[2];
+	int16_t agg[2][AGG_GROUPS];
+	uint64_t agg_acked[2], agg_segs[2], agg_rtx[2], agg_rwnd[2];
 	uint32_t max_ip[2], max_seg[2];
 	uint64_t df[2];
 };
@@ -52,6 +58,10 @@ struct qos {
 	size_t niss;
 	uint64_t iss_flows[4];
 	struct mtu_table mtu;
+	struct agg_table agg;
+	struct agg_diag *aggd;      /* AGG_MAX verdicts, filled by qos_findings() */
+	struct qos_voice_stream *voice; /* QOS_MAX_VOICE */
+	size_t nvoice;
 };
 
 struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
@@ -66,7 +76,10 @@ struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
 	q->iss = calloc(QOS_MAX_RESULTS, sizeof(*q->iss));
 	q->width_ns = RL_WIDTH_NS;
 	mtu_init(&q->mtu);
-	if (!q->slot || !q->res || !q->iss) {
+	q->aggd = calloc(AGG_MAX, sizeof(*q->aggd));
+	q->voice = calloc(QOS_MAX_VOICE, sizeof(*q->voice));
+	if (!q->slot || !q->res || !q->iss || !q->aggd || !q->voice ||
+	    agg_table_init(&q->agg) != 0) {
 		qos_free(q);
 		return NULL;
 	}
@@ -93,6 +106,9 @@ void qos_free(struct qos *q)
 	free(q->slot);
 	free(q->res);
 	free(q->iss);
+	agg_table_fini(&q->agg);
+	free(q->aggd);
+	free(q->voice);
 	free(q);
 }
 
@@ -109,13 +125,46 @@ static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const stru
 	if (!qf)
 		return NULL;
 	qf->id = f->id;
-	qf->cls = tclass_of(&q->cfg.map, f->proto, f->sport, f->dport, p->tos >> 2);
+	qf->dscp0 = p->tos >> 2;
+	qf->hint = f->class_hint;
+	qf->cls = tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, qf->dscp0, qf->hint);
 	rl_dir_init(&qf->rl[0]);
 	rl_dir_init(&qf->rl[1]);
 	qf->mss[0] = qf->mss[1] = -1;
 	q->slot[f->idx] = qf;
 	q->cls[qf->cls].flows++;
 	return qf;
+}
+
+/* The application layer recognised the flow after its first packet (an RTP stream found by
+ * heuristic, or given up): the flow and what it carried so far move to the new class. */
+static void reclass(struct qos *q, struct qos_flow *qf, const struct flow *f)
+{
+	qf->hint = f->class_hint;
+	enum tclass c = tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, qf->dscp0,
+				       qf->hint);
+	if (c == qf->cls)
+		return;
+	struct qos_class_stats *o = &q->cls[qf->cls], *n = &q->cls[c];
+	uint64_t pk = qf->packets[0] + qf->packets[1], by = qf->bytes[0] + qf->bytes[1];
+	o->flows--;
+	n->flows++;
+	o->packets -= pk < o->packets ? pk : o->packets;
+	o->bytes -= by < o->bytes ? by : o->bytes;
+	n->packets += pk;
+	n->bytes += by;
+	qf->cls = c;
+}
+
+enum tclass qos_flow_class(const struct qos *q, const struct flow *f)
+{
+	if (f->idx < q->max_flows) {
+		const struct qos_flow *qf = q->slot[f->idx];
+		if (qf && qf->id == f->id)
+			return qf->cls;
+	}
+	return tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, f->dir[0].dscp_seen,
+			      f->class_hint);
 }
 
 static void series_merge(struct qos *q)
@@ -194,6 +243,8 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 	struct qos_flow *qf = flow_get(q, f, p);
 	if (!qf)
 		return;
+	if (qf->hint != f->class_hint)
+		reclass(q, qf, f);
 	int d = dir & 1;
 	unsigned dscp = p->tos >> 2, ecn = p->tos & 3;
 	struct qos_class_stats *cs = &q->cls[qf->cls];
@@ -251,14 +302,44 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 	cs->bins[k] += p->ip_len;
 }
 
+/* Add what sender d of the flow did since the last packet to its aggregates: once it moved
+ * RL_ALLOC_BYTES (its series exists), with everything before that in the first bin. */
+static void agg_progress(struct qos *q, struct qos_flow *qf, const struct flow *f, int d,
+			 int64_t ts)
+{
+	const struct rl_dir *r = &qf->rl[d];
+	if (!r->s)
+		return;
+	if (!qf->agg_joined[d]) {
+		qf->agg_joined[d] = true;
+		for (int g = 0; g < AGG_GROUPS; g++)
+			qf->agg[d][g] = (int16_t)agg_find(&q->agg, (enum agg_group)g, f, d, qf->cls);
+	}
+	uint64_t rw = r->zero_win + r->win_full;
+	if (r->acked == qf->agg_acked[d] && r->segs == qf->agg_segs[d] &&
+	    r->rtx_segs == qf->agg_rtx[d] && rw == qf->agg_rwnd[d])
+		return;
+	for (int g = 0; g < AGG_GROUPS; g++)
+		agg_add(&q->agg, qf->agg[d][g], ts, r->acked - qf->agg_acked[d],
+			(uint32_t)(r->segs - qf->agg_segs[d]), (uint32_t)(r->rtx_segs - qf->agg_rtx[d]),
+			(uint32_t)(rw - qf->agg_rwnd[d]));
+	qf->agg_acked[d] = r->acked;
+	qf->agg_segs[d] = r->segs;
+	qf->agg_rtx[d] = r->rtx_segs;
+	qf->agg_rwnd[d] = rw;
+}
+
 void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	     const struct tcp_pkt_analysis *ta)
 {
 	if (!q->cfg.rate_limits || !f)
 		return;
 	struct qos_flow *qf = flow_get(q, f, p);
-	if (qf)
-		rl_tcp(qf->rl, p, dir, ta);
+	if (!qf)
+		return;
+	rl_tcp(qf->rl, p, dir, ta);
+	agg_progress(q, qf, f, 0, p->ts_ns);
+	agg_progress(q, qf, f, 1, p->ts_ns);
 }
 
 static void result_add(struct qos *q, const struct flow *f, struct qos_flow *qf, int d,
@@ -439,6 +520,22 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			double p95 = rtp_p95_ms(qf->rtp_hist[d]);
 			if (p95 > cs->rtp_delay_p95_ms)
 				cs->rtp_delay_p95_ms = p95;
+			if (qf->cls == TC_VOICE && q->nvoice < QOS_MAX_VOICE) {
+				struct qos_voice_stream *v = &q->voice[q->nvoice++];
+				v->flow_id = f->id;
+				v->first_frame = f->first_frame;
+				v->packets = qf->rtp_n[d];
+				v->src = d ? f->dst : f->src;
+				v->dst = d ? f->src : f->dst;
+				v->sport = d ? f->dport : f->sport;
+				v->dport = d ? f->sport : f->dport;
+				v->delay_mean_ms = lat;
+				v->delay_p95_ms = p95;
+				v->delay_peak_ms = peak;
+				v->jitter_ms = qf->rtp_jitter_sum[d] / (double)qf->rtp_n[d] / 1e6;
+				v->first_ns = qf->rtp_t0[d];
+				v->last_ns = f->dir[d].last_ns;
+			}
 		}
 		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
 			/* RTP: the mean of the running RFC 3550 estimate over the stream (its last
@@ -454,6 +551,8 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			continue;
 		struct rl_diag dg;
 		rl_diagnose(r, &dg);
+		for (int g = 0; qf->agg_joined[d] && g < AGG_GROUPS; g++)
+			agg_member(&q->agg, qf->agg[d][g], f->id, r, &dg);
 		if (dg.loaded_rtt_ms > cs->rtt_max_ms)
 			cs->rtt_max_ms = dg.loaded_rtt_ms;
 		if (dg.bins >= RL_MIN_BINS || dg.verdict != RL_NONE)
@@ -487,6 +586,24 @@ void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_n
 	*width_s = (double)q->width_ns / 1e9;
 	*n = q->nbins;
 	*t0_ns = q->t0_ns;
+}
+
+const struct qos_voice_stream *qos_voice_streams(const struct qos *q, size_t *n)
+{
+	*n = q->nvoice;
+	return q->voice;
+}
+
+const struct agg_table *qos_aggregates(const struct qos *q, const struct agg_diag **verdicts)
+{
+	if (verdicts)
+		*verdicts = q->aggd;
+	return &q->agg;
+}
+
+void qos_aggregates_judge(struct qos *q)
+{
+	agg_diagnose_all(&q->agg, q->aggd);
 }
 
 const struct mtu_table *qos_mtu(const struct qos *q)

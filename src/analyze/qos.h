@@ -15,6 +15,7 @@
 
 #include "analyze/finding.h"
 #include "analyze/mtu.h"
+#include "analyze/rate_aggregate.h"
 #include "analyze/rate_limit.h"
 #include "analyze/tcp_analysis.h"
 #include "analyze/traffic_class.h"
@@ -44,6 +45,18 @@ struct qos_rl_result {
 	unsigned nframes;
 	float series_mbps[QOS_SERIES]; /* delivered rate per bin (IP layer), first QOS_SERIES */
 	unsigned nseries;
+};
+
+#define QOS_MAX_VOICE 256 /* RTP streams of the voice class kept for the findings */
+
+/* One RTP stream (one direction of a voice flow, >= 16 packets with an 8 kHz payload type):
+ * its queueing delay (transit over its fastest packet's) and RFC 3550 jitter. */
+struct qos_voice_stream {
+	uint64_t flow_id, first_frame, packets;
+	struct ip_addr src, dst;
+	uint16_t sport, dport;
+	double delay_mean_ms, delay_p95_ms, delay_peak_ms, jitter_ms;
+	int64_t first_ns, last_ns;
 };
 
 struct qos_class_stats {
@@ -100,8 +113,13 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir);
 void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	     const struct tcp_pkt_analysis *ta);
 void qos_flow_end(struct qos *q, struct flow *f);
+/* The class of a live flow (as the class table counts it; before its end's bulk promotion);
+ * from the map when qos has no state for it. */
+enum tclass qos_flow_class(const struct qos *q, const struct flow *f);
 
-/* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited), the
+/* Findings: rate limits (qos.policer, qos.shaper, qos.congestion, qos.receiver_limited;
+ * shared by several flows: qos.aggregate_policer, qos.aggregate_shaper; an RTP stream
+ * queued behind a shaper toward the same receiver: qos.voice_behind_shaper), the
  * marking audit (qos.unmarked_delay_sensitive, qos.bulk_marked_high,
  * qos.dscp_direction_mismatch, qos.ecn_ce) and MTU (mtu.h). */
 void qos_findings(struct qos *q, struct finding_list *out);
@@ -113,6 +131,15 @@ const struct qos_class_stats *qos_class(const struct qos *q, enum tclass c);
 /* Width of one class series bin in seconds and the number in use; t0 of bin 0. */
 void qos_series(const struct qos *q, double *width_s, unsigned *n, int64_t *t0_ns);
 const struct qos_mark_issue *qos_mark_issues(const struct qos *q, size_t *n);
+/* The voice class's RTP streams (at most QOS_MAX_VOICE; in order of their flows' end). */
+const struct qos_voice_stream *qos_voice_streams(const struct qos *q, size_t *n);
+/* Rate limits shared by several flows (rate_aggregate.h); *verdicts (may be NULL): one per
+ * aggregate, as judged by qos_findings() (all RL_NONE before). */
+const struct agg_table *qos_aggregates(const struct qos *q, const struct agg_diag **verdicts);
+/* Judge the aggregates (qos_findings() does). */
+void qos_aggregates_judge(struct qos *q);
+/* An aggregate's name: "10.0.0.2 (vni 7 from 10.1.1.1)", "vni 7 from 10.1.1.1", "bulk". */
+void qos_agg_name(const struct agg *a, char *buf, size_t len);
 /* MTU and fragmentation per path (mtu.h). */
 const struct mtu_table *qos_mtu(const struct qos *q);
 

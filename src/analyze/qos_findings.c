@@ -285,11 +285,250 @@ static void mark_findings(struct qos *q, struct finding_list *out)
 	}
 }
 
+/* "server 10.0.0.2 (vni 7 from 10.1.1.1)", "session vni 7 from 10.1.1.1", "class bulk". */
+void qos_agg_name(const struct agg *a, char *buf, size_t len)
+{
+	char s[IPADDR_STRLEN], o[IPADDR_STRLEN], sess[96];
+	if (a->sess_kind == TUN_NONE)
+		snprintf(sess, sizeof(sess), "no tunnel");
+	else if (a->sess_has_id)
+		snprintf(sess, sizeof(sess), "vni %u from %s", a->sess_id,
+			 ipaddr_format(&a->sess_src, o, sizeof(o)));
+	else
+		snprintf(sess, sizeof(sess), "tunnel from %s", ipaddr_format(&a->sess_src, o, sizeof(o)));
+	if (a->group == AGG_SERVER)
+		snprintf(buf, len, "%s%s%s%s", ipaddr_format(&a->server, s, sizeof(s)),
+			 a->sess_kind == TUN_NONE ? "" : " (", a->sess_kind == TUN_NONE ? "" : sess,
+			 a->sess_kind == TUN_NONE ? "" : ")");
+	else if (a->group == AGG_SESSION)
+		snprintf(buf, len, "%s", sess);
+	else
+		snprintf(buf, len, "%s", tclass_name(a->cls));
+}
+
+static void agg_finding(const struct qos *q, const struct agg *a, const struct agg_diag *g,
+			const struct qos_rl_result *v, size_t nv, struct finding_list *out)
+{
+	bool shaper = g->verdict == RL_SHAPER;
+	unsigned nm = a->nmember < AGG_MEMBERS ? a->nmember : AGG_MEMBERS;
+	struct finding *f = finding_new(out, SEV_HIGH, "qos",
+					shaper ? "qos.aggregate_shaper" : "qos.aggregate_policer",
+					(double)a->payload / 1e6);
+	if (!f)
+		return;
+	(void)q;
+	char name[160], ids[96] = "";
+	qos_agg_name(a, name, sizeof(name));
+	for (unsigned k = 0, o = 0; k < nm && o < sizeof(ids) - 24; k++)
+		o += (unsigned)snprintf(ids + o, sizeof(ids) - o, "%s%llu", k ? ", " : "",
+					(unsigned long long)a->member[k]);
+	double mbps = g->rate_bps / 1e6;
+	const char *dir = a->to_server ? "to" : "from";
+	if (a->group == AGG_SERVER)
+		snprintf(f->title, sizeof(f->title),
+			 "%u flows %s server %s share one %s of ~%.1f Mbit/s (each sees ~%.1f)",
+			 a->nmember, dir, name, shaper ? "shaper" : "policer", mbps,
+			 mbps / a->nmember);
+	else
+		snprintf(f->title, sizeof(f->title),
+			 "%u flows of %s %s (data %s the servers) share one %s of ~%.1f Mbit/s",
+			 a->nmember, agg_group_name(a->group), name, dir,
+			 shaper ? "shaper" : "policer", mbps);
+	snprintf(f->where, sizeof(f->where), "%s %s, data %s the server: flows %s%s",
+		 agg_group_name(a->group), name, dir, ids, a->nmember > nm ? ", ..." : "");
+	finding_fact(f, "estimated rate of the sum (IP layer)", mbps, "Mbit/s");
+	finding_fact(f, "flows sharing it", a->nmember, "");
+	finding_fact(f, "mean delivered rate of the sum", g->mean_bps / 1e6, "Mbit/s");
+	finding_fact(f, "intervals on the plateau", g->plateau_frac * 100, "%");
+	finding_fact(f, "loss (resent/sent)", g->loss * 100, "%");
+	finding_fact(f, "intervals with loss", g->loss_bins, "");
+	finding_fact(f, "added queueing delay (median of the flows)", g->added_ms, "ms");
+	if (a->base_rtt_ms >= 0)
+		finding_fact(f, "base RTT (min)", a->base_rtt_ms, "ms");
+	for (size_t i = 0; i < nv; i++)
+		for (unsigned k = 0; k < nm; k++)
+			if (v[i].flow_id == a->member[k] && v[i].from_server != a->to_server &&
+			    v[i].nframes)
+				finding_frame(f, v[i].frames[0]);
+	if (a->group == AGG_SERVER) {
+		char s[IPADDR_STRLEN];
+		snprintf(f->display_filter, sizeof(f->display_filter), "%s.%s == %s && tcp.len > 0",
+			 a->server.family == 6 ? "ipv6" : "ip", a->to_server ? "dst" : "src",
+			 ipaddr_format(&a->server, s, sizeof(s)));
+	}
+	f->first_ns = a->first_ns;
+	f->last_ns = a->last_ns;
+	f->flows = a->nmember;
+	snprintf(f->cause, sizeof(f->cause),
+		 "no flow has a ceiling of its own (each sees a varying share), but their sum sits "
+		 "flat at %.1f Mbit/s (%.0f%% of %.1f s intervals within +-15%%) with %s: one %s "
+		 "limits them together (a per-host, per-ENI or per-class limit, or a shared link)",
+		 mbps, g->plateau_frac * 100, g->width_s,
+		 shaper ? "the RTT rising by the queue it builds" : "recurring loss and no queue",
+		 shaper ? "shaper" : "token-bucket policer");
+	snprintf(f->action, sizeof(f->action),
+		 "find the limit these flows share (instance or ENI bandwidth, a security appliance, "
+		 "a tc class or cloud QoS policy for this %s) and raise it, or split the traffic "
+		 "into classes (vxscope qos plan) so the critical flows get their share first",
+		 agg_group_name(a->group));
+	f->confidence = CONF_MEDIUM;
+	snprintf(f->raise_confidence, sizeof(f->raise_confidence),
+		 "capture next to the senders, and compare with the limit's configuration");
+}
+
+#define VOICE_QUEUE_MS 20.0   /* an RTP stream's 95th percentile queueing delay worth a finding */
+#define VOICE_G114_MS 150.0   /* ITU-T G.114: one-way delay past this hurts any call */
+
+/* The shaper an RTP stream to `dst` during [a, b] queues behind: a shaped sender (per flow, or
+ * an aggregate to one server) toward the same receiver; the largest.  NULL when none. */
+struct shaper_ref {
+	const struct qos_rl_result *flow; /* or */
+	const struct agg *agg;
+	const struct agg_diag *ad;
+};
+
+static bool overlaps(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
+static bool voice_shaper(const struct qos *q, const struct qos_voice_stream *vs,
+			 const struct qos_rl_result *v, size_t nv, struct shaper_ref *out)
+{
+	memset(out, 0, sizeof(*out));
+	uint64_t best = 0;
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].diag.verdict == RL_SHAPER && ipaddr_eq(&v[i].dst, &vs->dst) &&
+		    overlaps(v[i].first_ns, v[i].last_ns, vs->first_ns, vs->last_ns) &&
+		    v[i].bytes > best) {
+			best = v[i].bytes;
+			out->flow = &v[i];
+		}
+	const struct agg_diag *d;
+	const struct agg_table *t = qos_aggregates(q, &d);
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct agg *a = t->a[i];
+		if (d[i].verdict == RL_SHAPER && !d[i].duplicate && a->group == AGG_SERVER &&
+		    a->to_server && ipaddr_eq(&a->server, &vs->dst) &&
+		    overlaps(a->first_ns, a->last_ns, vs->first_ns, vs->last_ns) &&
+		    a->payload > best) {
+			best = a->payload;
+			out->flow = NULL;
+			out->agg = a;
+			out->ad = &d[i];
+		}
+	}
+	return out->flow || out->agg;
+}
+
+/* Voice behind a shaper: one finding per shaper, the worst stream speaking for the others. */
+static void voice_findings(const struct qos *q, const struct qos_rl_result *v, size_t nv,
+			   struct finding_list *out)
+{
+	size_t ns;
+	const struct qos_voice_stream *vs = qos_voice_streams(q, &ns);
+	for (size_t i = 0; i < ns; i++) {
+		struct shaper_ref sh;
+		if (vs[i].delay_p95_ms < VOICE_QUEUE_MS || !voice_shaper(q, &vs[i], v, nv, &sh))
+			continue;
+		/* the worst stream behind this shaper, counted once */
+		bool worse_seen = false;
+		unsigned streams = 0;
+		for (size_t j = 0; j < ns && !worse_seen; j++) {
+			struct shaper_ref o;
+			if (vs[j].delay_p95_ms < VOICE_QUEUE_MS || !voice_shaper(q, &vs[j], v, nv, &o) ||
+			    o.flow != sh.flow || o.agg != sh.agg)
+				continue;
+			streams++;
+			if (vs[j].delay_p95_ms > vs[i].delay_p95_ms ||
+			    (vs[j].delay_p95_ms == vs[i].delay_p95_ms && j < i))
+				worse_seen = true;
+		}
+		if (worse_seen)
+			continue;
+		const struct qos_voice_stream *w = &vs[i];
+		double rate = sh.flow ? sh.flow->diag.rate_bps / 1e6 : sh.ad->rate_bps / 1e6;
+		double added = sh.flow ? sh.flow->diag.added_ms : sh.ad->added_ms;
+		struct finding *f = finding_new(out, w->delay_p95_ms >= VOICE_G114_MS ? SEV_CRITICAL
+										    : SEV_HIGH,
+						"qos", "qos.voice_behind_shaper", w->delay_p95_ms);
+		if (!f)
+			return;
+		char s[64], d[64], bs[64], bd[64], sess[160], host[IPADDR_STRLEN];
+		ipaddr_format(&w->dst, host, sizeof(host));
+		endpoint(&w->src, w->sport, s, sizeof(s));
+		endpoint(&w->dst, w->dport, d, sizeof(d));
+		if (sh.flow) {
+			endpoint(&sh.flow->src, sh.flow->sport, bs, sizeof(bs));
+			endpoint(&sh.flow->dst, sh.flow->dport, bd, sizeof(bd));
+			snprintf(sess, sizeof(sess), "%s traffic %s -> %s", tclass_name(sh.flow->cls),
+				 bs, bd);
+		} else {
+			qos_agg_name(sh.agg, bd, sizeof(bd));
+			snprintf(sess, sizeof(sess), "%u flows to %s", sh.agg->nmember, bd);
+		}
+		snprintf(f->title, sizeof(f->title),
+			 "Voice %s -> %s waits up to ~%.0f ms behind a %.1f Mbit/s shaper it shares "
+			 "with %s", s, d, w->delay_p95_ms, rate, sess);
+		snprintf(f->where, sizeof(f->where), "RTP %s -> %s (flow %llu)%s", s, d,
+			 (unsigned long long)w->flow_id,
+			 streams > 1 ? " and more voice streams behind the same shaper" : "");
+		finding_fact(f, "RTP queueing delay, 95th percentile", w->delay_p95_ms, "ms");
+		finding_fact(f, "RTP queueing delay, mean", w->delay_mean_ms, "ms");
+		finding_fact(f, "RTP queueing delay, peak", w->delay_peak_ms, "ms");
+		finding_fact(f, "RTP jitter (RFC 3550, mean)", w->jitter_ms, "ms");
+		finding_fact(f, "RTP packets", (double)w->packets, "");
+		finding_fact(f, "shaper rate (IP layer)", rate, "Mbit/s");
+		finding_fact(f, "queueing delay the shaper adds", added > 0 ? added : 0, "ms");
+		finding_fact(f, "voice streams behind it", streams, "");
+		finding_frame(f, w->first_frame);
+		if (sh.flow && sh.flow->nframes)
+			finding_frame(f, sh.flow->frames[0]);
+		flow_filter(&w->src, w->sport, &w->dst, w->dport, "udp", "rtp", f->display_filter,
+			    sizeof(f->display_filter));
+		f->first_ns = w->first_ns;
+		f->last_ns = w->last_ns;
+		f->flows = streams + (sh.flow ? 1 : sh.agg->nmember);
+		snprintf(f->cause, sizeof(f->cause),
+			 "the RTP packets' transit time (arrival minus RTP timestamp) grows by up to "
+			 "%.0f ms while %s fills the queue of a shaper at %.1f Mbit/s toward %s: with "
+			 "one FIFO and no classes, voice waits behind the bulk data (the queue adds "
+			 "~%.0f ms to TCP's RTT too)%s",
+			 w->delay_p95_ms, sess, rate, host, added > 0 ? added : 0,
+			 w->delay_p95_ms >= VOICE_G114_MS ? "; past ITU-T G.114's 150 ms one-way "
+							     "budget, calls suffer"
+							   : "");
+		snprintf(f->action, sizeof(f->action),
+			 "give voice its own class ahead of the bulk traffic at the shaper: `vxscope "
+			 "qos plan` writes a tc script (HTB, voice at priority 0 with a guaranteed "
+			 "rate, DSCP EF and port filters, short leaf queues) from this capture; mark "
+			 "the RTP packets EF (46) at the source so the filters and the network can "
+			 "tell them apart");
+		f->confidence = CONF_MEDIUM;
+		snprintf(f->raise_confidence, sizeof(f->raise_confidence),
+			 "capture at the shaper's far side too: the voice delay should appear there "
+			 "and not before it");
+	}
+}
+
+static void agg_findings(struct qos *q, const struct qos_rl_result *v, size_t nv,
+			 struct finding_list *out)
+{
+	const struct agg_diag *d;
+	const struct agg_table *t = qos_aggregates(q, &d);
+	for (unsigned i = 0; i < t->n; i++)
+		if (d[i].verdict != RL_NONE && !d[i].duplicate)
+			agg_finding(q, t->a[i], &d[i], v, nv, out);
+}
+
 void qos_findings(struct qos *q, struct finding_list *out)
 {
 	size_t n;
 	struct qos_rl_result *v = (struct qos_rl_result *)qos_results(q, &n);
 	qsort(v, n, sizeof(*v), by_bytes);
+	qos_aggregates_judge(q);
+	const struct agg_diag *ad;
+	const struct agg_table *at = qos_aggregates(q, &ad);
 	/* one finding per (receiver/server endpoint, verdict): the biggest flow speaks for the
 	 * others */
 	for (size_t i = 0; i < n; i++) {
@@ -312,9 +551,16 @@ void qos_findings(struct qos *q, struct finding_list *out)
 			}
 			same++;
 		}
+		/* a member of a shared limit: its policer/shaper verdict is only its share (the
+		 * aggregate's finding speaks for it) */
+		if ((v[i].diag.verdict == RL_POLICER || v[i].diag.verdict == RL_SHAPER) &&
+		    agg_is_member(at, ad, v[i].flow_id, !v[i].from_server))
+			continue;
 		if (!seen)
 			rl_finding(&v[i], same, out);
 	}
+	agg_findings(q, v, n, out);
+	voice_findings(q, v, n, out);
 	mark_findings(q, out);
 	mtu_findings(qos_mtu(q), out);
 }

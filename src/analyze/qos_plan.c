@@ -124,12 +124,20 @@ void qos_plan_write(struct strbuf *b, const struct qos *q, const struct finding_
 	const char *link_why = "given with --link-rate";
 	size_t nres;
 	const struct qos_rl_result *res = qos_results(q, &nres);
+	const struct agg_diag *ad;
+	const struct agg_table *at = qos_aggregates(q, &ad);
 	for (size_t i = 0; i < nres; i++) {
 		const struct rl_diag *g = &res[i].diag;
+		/* a flow sharing an aggregate limit sees only its share: the aggregate counts */
 		if ((g->verdict == RL_POLICER || g->verdict == RL_SHAPER) &&
+		    !agg_is_member(at, ad, res[i].flow_id, !res[i].from_server) &&
 		    (limit == 0 || g->rate_bps < limit))
 			limit = g->rate_bps;
 	}
+	for (unsigned i = 0; i < at->n; i++)
+		if (ad[i].verdict != RL_NONE && !ad[i].duplicate &&
+		    (limit == 0 || ad[i].rate_bps < limit))
+			limit = ad[i].rate_bps;
 	if (link <= 0 && limit > 0) {
 		link = limit * 0.95;
 		link_why = "95 % of the rate limit measured on the path: queue here, where the "

@@ -43,43 +43,6 @@ void timeseries_free(struct timeseries *ts)
 	free(ts);
 }
 
-const char *ts_class_name(enum ts_class c)
-{
-	static const char *const n[TS_CLASSES] = {"web",  "dns",       "voice", "database",
-						  "bulk", "udp-other", "other"};
-	return (unsigned)c < TS_CLASSES ? n[c] : "other";
-}
-
-static bool either_port(const struct packet *p, const uint16_t *ports, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p->sport == ports[i] || p->dport == ports[i])
-			return true;
-	return false;
-}
-
-enum ts_class ts_class_of(const struct packet *p)
-{
-	static const uint16_t web[] = {80, 443, 8080};
-	static const uint16_t dns[] = {53};
-	static const uint16_t voice[] = {5060, 5061};
-	static const uint16_t db[] = {3306, 5432, 6379, 27017};
-	if (!p->has_ip || (p->proto != IPPROTO_NUM_TCP && p->proto != IPPROTO_NUM_UDP))
-		return TS_OTHER;
-	if (p->has_l4) {
-		if (either_port(p, web, sizeof(web) / sizeof(web[0])))
-			return TS_WEB;
-		if (either_port(p, dns, sizeof(dns) / sizeof(dns[0])))
-			return TS_DNS;
-		if (either_port(p, voice, sizeof(voice) / sizeof(voice[0])))
-			return TS_VOICE;
-		if (either_port(p, db, sizeof(db) / sizeof(db[0])))
-			return TS_DATABASE;
-	}
-	/* later IP fragments carry no ports: they count with their protocol's catch-all */
-	return p->proto == IPPROTO_NUM_TCP ? TS_BULK : TS_UDP_OTHER;
-}
-
 /* The next width on the 1-2-10-20-100 ladder: x2 from a 1, x5 from a 2. */
 static int64_t next_ratio(int64_t w)
 {
@@ -100,7 +63,7 @@ static void rebin(struct timeseries *ts)
 		uint32_t end = (i + 1) * r < ts->nbins ? (i + 1) * r : ts->nbins;
 		for (uint32_t j = i * r; j < end; j++) {
 			const struct ts_bin *o = &ts->bin[j];
-			for (int c = 0; c < TS_CLASSES; c++) {
+			for (int c = 0; c < TC_COUNT; c++) {
 				sum.bytes[c] += o->bytes[c];
 				sum.packets[c] += o->packets[c];
 			}
@@ -169,9 +132,9 @@ static struct ts_bin *bin_at(struct timeseries *ts, int64_t t)
 	return &ts->bin[i];
 }
 
-void timeseries_packet(struct timeseries *ts, const struct packet *p)
+void timeseries_packet(struct timeseries *ts, const struct packet *p, enum tclass cls)
 {
-	enum ts_class c = ts_class_of(p);
+	unsigned c = (unsigned)cls < TC_COUNT ? (unsigned)cls : TC_OTHER;
 	uint64_t len = p->has_ip ? p->ip_len : p->wirelen;
 	struct ts_bin *b = bin_at(ts, p->ts_ns);
 	b->bytes[c] += len;

@@ -1,6 +1,7 @@
 /* timeseries.h - traffic over time for the charts of the HTML report, in bounded memory.
  *
- * Bytes and packets per traffic class, and Wireshark's retransmission and duplicate-ACK flags
+ * Bytes and packets per traffic class (traffic_class.h: the flow's class, as the QoS view
+ * counts it, so a --class-map and the application layer's voice apply here too), and Wireshark's retransmission and duplicate-ACK flags
  * (tcp.analysis.retransmission, tcp.analysis.duplicate_ack), counted in at most TS_MAX_BINS time
  * bins.  The bins start 1 ms wide at the first packet; when a packet falls past the last bin,
  * the width steps up the ladder 1, 2, 10, 20, 100, 200 ms, 1, 2, 10 s ... (each step an integer
@@ -9,10 +10,8 @@
  * service (session, server address, port, protocol; as services.h) it keeps a histogram of
  * the ACK RTT (tcp.analysis.ack_rtt) in 1-2-5 log buckets, split by which side sent the ACK.
  *
- * Traffic classes are a guess from ports, no payload inspection: web 80/443/8080, dns 53,
- * voice (SIP 5060/5061), database 3306/5432/6379/27017, bulk (any other TCP), udp-other,
- * other (ICMP, non-IP, ...).  Single-threaded; one allocation at timeseries_new(), none per
- * packet.
+ * Frames without a flow (non-IP, ...) count as other.  Single-threaded; one allocation at
+ * timeseries_new(), none per packet.
  */
 #ifndef VXS_ANALYZE_TIMESERIES_H
 #define VXS_ANALYZE_TIMESERIES_H
@@ -21,6 +20,7 @@
 #include <stdint.h>
 
 #include "analyze/tcp_analysis.h"
+#include "analyze/traffic_class.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
 
@@ -30,21 +30,10 @@
 #define TS_RTT_BUCKETS 19
 #define TS_RTT_MAX 1024                       /* services with an RTT histogram */
 
-enum ts_class {
-	TS_WEB = 0,
-	TS_DNS,
-	TS_VOICE,
-	TS_DATABASE,
-	TS_BULK,
-	TS_UDP_OTHER,
-	TS_OTHER,
-	TS_CLASSES
-};
-
 struct ts_bin {
-	uint64_t bytes[TS_CLASSES];   /* IP lengths (true sizes even for truncated copies); the
+	uint64_t bytes[TC_COUNT];   /* IP lengths (true sizes even for truncated copies); the
 	                                 frame length for frames without IP */
-	uint64_t packets[TS_CLASSES];
+	uint64_t packets[TC_COUNT];
 	uint64_t retrans;             /* TCP segments flagged retransmission (fast, spurious too) */
 	uint64_t dup_acks;            /* TCP segments flagged duplicate_ack */
 	uint64_t first_frame;         /* smallest frame number counted here (0 = none) */
@@ -71,7 +60,7 @@ struct timeseries {
 	uint32_t nbins;     /* bins in use (the last one holds the latest packet) */
 	uint64_t early;     /* packets the bins could not reach back to: counted in bin 0 */
 	uint64_t late;      /* packets past TS_MAX_BINS widest bins: counted in the last bin */
-	uint64_t bytes[TS_CLASSES], packets[TS_CLASSES]; /* totals */
+	uint64_t bytes[TC_COUNT], packets[TC_COUNT]; /* totals */
 	uint64_t retrans, dup_acks;
 	struct ts_bin bin[TS_MAX_BINS];
 	struct ts_rtt *rtt; /* TS_RTT_MAX entries, nrtt used, in order of first sample */
@@ -84,16 +73,11 @@ struct timeseries {
 struct timeseries *timeseries_new(void);
 void timeseries_free(struct timeseries *ts);
 
-/* Count one decoded frame (every frame, TCP or not) in its class and time bin. */
-void timeseries_packet(struct timeseries *ts, const struct packet *p);
+/* Count one decoded frame (every frame, TCP or not) in class cls and its time bin. */
+void timeseries_packet(struct timeseries *ts, const struct packet *p, enum tclass cls);
 /* Count one analysed TCP segment's flags and its ACK RTT sample.  f may be NULL (no RTT). */
 void timeseries_tcp(struct timeseries *ts, const struct packet *p, const struct flow *f, int dir,
 		    const struct tcp_pkt_analysis *ta);
-
-/* The class of a packet, from its protocol and ports. */
-enum ts_class ts_class_of(const struct packet *p);
-/* "web", "dns", "voice", "database", "bulk", "udp-other", "other". */
-const char *ts_class_name(enum ts_class c);
 
 /* When frame `frame` was seen, to bin resolution, in seconds after t0_ns: the start of the bin
  * with the largest first frame at or below it; -1 when no bin is. */

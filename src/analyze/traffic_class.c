@@ -116,6 +116,17 @@ enum tclass tclass_of(const struct tclass_map *m, uint8_t proto, uint16_t sport,
 	return TC_OTHER;
 }
 
+enum tclass tclass_of_flow(const struct tclass_map *m, uint8_t proto, uint16_t sport,
+			   uint16_t dport, int dscp, uint8_t hint)
+{
+	for (unsigned i = 0; i < m->nuser && i < m->n; i++)
+		if (rule_matches(&m->r[i], proto, sport, dport, dscp))
+			return m->r[i].cls;
+	if (hint && hint <= TC_COUNT)
+		return (enum tclass)(hint - 1);
+	return tclass_of(m, proto, sport, dport, dscp);
+}
+
 enum tclass tclass_refine(enum tclass c, uint8_t proto, uint64_t bytes, double seconds)
 {
 	if ((c == TC_OTHER || c == TC_WEB) && proto == 6 && bytes >= 10000000 && seconds >= 5)
@@ -207,6 +218,7 @@ int tclass_map_load(struct tclass_map *m, const char *path, unsigned *line)
 		return err;
 	struct tclass_map def;
 	tclass_map_default(&def);
+	file.nuser = file.n;
 	for (unsigned i = 0; i < def.n && file.n < TCLASS_MAX_RULES; i++)
 		file.r[file.n++] = def.r[i];
 	*m = file;

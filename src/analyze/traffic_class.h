@@ -6,7 +6,9 @@
  * telnet 23, RDP 3389 -> interactive; PostgreSQL 5432, MySQL 3306, Redis 6379, MongoDB 27017,
  * MSSQL 1433, Oracle 1521, Cassandra 9042 -> database; HTTP(S) 80/443/8080/8443 -> web;
  * rsync 873, SMB 445, NFS 2049, iperf3 5201 -> bulk; anything else -> other (a TCP flow that
- * moves much data for long is promoted to bulk at its end, tclass_refine()).  Single-threaded;
+ * moves much data for long is promoted to bulk at its end, tclass_refine()).  The application
+ * layer names voice for flows its SIP and RTP parsers took (struct flow's class_hint,
+ * tclass_of_flow()).  Single-threaded;
  * the map is a small table of rules tried in order, first match wins.
  */
 #ifndef VXS_ANALYZE_TRAFFIC_CLASS_H
@@ -41,6 +43,7 @@ struct tclass_rule {
 struct tclass_map {
 	struct tclass_rule r[TCLASS_MAX_RULES];
 	unsigned n;
+	unsigned nuser; /* the first nuser rules came from a class-map file */
 };
 
 /* The default map above. */
@@ -53,6 +56,11 @@ int tclass_map_load(struct tclass_map *m, const char *path, unsigned *line)
 
 enum tclass tclass_of(const struct tclass_map *m, uint8_t proto, uint16_t sport, uint16_t dport,
 		      int dscp);
+/* The class of a flow the application layer may have recognised: the class-map file's rules
+ * first, then the application's class (hint: enum tclass + 1 as in struct flow's class_hint,
+ * 0 none -- a SIP or RTP flow is voice), then the default rules. */
+enum tclass tclass_of_flow(const struct tclass_map *m, uint8_t proto, uint16_t sport,
+			   uint16_t dport, int dscp, uint8_t hint);
 /* A flow classified `other` (or web) that moved at least 10 MB for at least 5 s becomes bulk. */
 enum tclass tclass_refine(enum tclass c, uint8_t proto, uint64_t bytes, double seconds);
 /* "voice", "video", "interactive", "database", "web", "bulk", "other". */

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analyze/traffic_class.h"
 #include "base/hash.h"
 #include "base/timefmt.h"
 #include "decode/ipaddr.h"
@@ -914,6 +915,9 @@ void app_packet(struct app_analyzer *a, const struct packet *p, struct flow *f, 
 		f->ext[1] = decide(a, &s, f, dir);
 		if (!f->ext[1] || f->ext[1] == &a->never)
 			return;
+		const struct app_parser *ap = ((struct app_flow *)f->ext[1])->parser;
+		if (ap == &app_sip_parser || ap == &app_rtp_parser)
+			f->class_hint = TC_VOICE + 1; /* the QoS class (traffic_class.h) */
 	}
 	struct app_flow *af = f->ext[1];
 	struct app_sink k;
@@ -921,6 +925,8 @@ void app_packet(struct app_analyzer *a, const struct packet *p, struct flow *f, 
 	a->cur = f;
 	af->parser->conv_segment(af->conv, &s, dir, &k);
 	a->cur = NULL;
+	if (af->parser == &app_rtp_parser && f->class_hint && rtp_conv_dead(af->conv))
+		f->class_hint = 0; /* a heuristic guess that showed no stream */
 }
 
 void app_flow_end(struct app_analyzer *a, struct flow *f)

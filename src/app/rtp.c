@@ -312,6 +312,11 @@ void rtp_conv_segment(struct rtp_conv *c, const struct app_seg *s, int dir,
 	}
 }
 
+bool rtp_conv_dead(const struct rtp_conv *c)
+{
+	return c->dead;
+}
+
 void rtp_conv_end(struct rtp_conv *c, int64_t now_ns, const struct app_sink *k)
 {
 	(void)now_ns;

@@ -53,6 +53,8 @@ void rtp_conv_segment(struct rtp_conv *c, const struct app_seg *s, int dir,
                       const struct app_sink *k);
 void rtp_conv_end(struct rtp_conv *c, int64_t now_ns, const struct app_sink *k);
 void rtp_conv_free(struct rtp_conv *c);
+/* Did a heuristic flow give up (no RTP stream in its first packets)? */
+bool rtp_conv_dead(const struct rtp_conv *c);
 
 /* Could d be an RTP packet (version 2, not RTCP, the header fits)? */
 bool rtp_header_ok(const uint8_t *d, size_t n);

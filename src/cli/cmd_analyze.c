@@ -36,6 +36,7 @@ struct analyze {
 	struct jsonw flow_w;
 	/* --html FILE */
 	struct timeseries *ts;
+	const struct tclass_map *map; /* the classes of the time series with --no-qos */
 	struct qos *qos;          /* classes, marking audit, rate limits; NULL with --no-qos */
 };
 
@@ -90,14 +91,20 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	(void)dir;
 	(void)ta;
 	struct analyze *a = ctx;
-	if (a->ts)
-		timeseries_packet(a->ts, p);
 	if (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
 		icmp_seen_packet(&a->icmp, p);
 	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
 		app_packet(a->app, p, f, dir);
 	if (a->qos && f)
 		qos_packet(a->qos, p, f, dir);
+	if (a->ts) {
+		/* after app and qos: the flow's class as the class table counts it */
+		enum tclass c = !f ? TC_OTHER
+			      : a->qos ? qos_flow_class(a->qos, f)
+				       : tclass_of_flow(a->map, f->proto, f->sport, f->dport,
+							p->tos >> 2, f->class_hint);
+		timeseries_packet(a->ts, p, c);
+	}
 }
 
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
@@ -368,6 +375,7 @@ int cmd_analyze(int argc, char **argv)
 		jsonw_init(&a->app_w, &a->app_buf);
 		app_set_records(a->app, &a->app_w);
 	}
+	a->map = &qcfg.map;
 	if (!no_qos && !a->packets) {
 		a->qos = qos_new(&qcfg, cfg.flows.max_flows < 16 ? 16 : cfg.flows.max_flows);
 		if (!a->qos) { /* out of memory: reported below */

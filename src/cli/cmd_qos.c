@@ -14,10 +14,12 @@
 #include "analyze/qos_plan.h"
 #include "analyze/services.h"
 #include "analyze/tcp_findings.h"
+#include "app/app.h"
 #include "cli.h"
 
 struct plan_ctx {
 	struct qos *qos;
+	struct app_analyzer *app; /* SIP and RTP flows are voice (flow class_hint) */
 	struct service_table *services;
 	struct icmp_seen icmp;
 };
@@ -58,6 +60,8 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	struct plan_ctx *c = ctx;
 	if (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
 		icmp_seen_packet(&c->icmp, p);
+	if (f && (p->proto == IPPROTO_NUM_TCP || p->proto == IPPROTO_NUM_UDP))
+		app_packet(c->app, p, f, dir);
 	if (f)
 		qos_packet(c->qos, p, f, dir);
 }
@@ -73,6 +77,7 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 {
 	(void)why;
 	struct plan_ctx *c = ctx;
+	app_flow_end(c->app, f);
 	qos_flow_end(c->qos, f);
 	struct tcp_health h, *hp = NULL;
 	if (fx && fx->tcp) {
@@ -235,13 +240,15 @@ int cmd_qos(int argc, char **argv)
 	struct plan_ctx ctx = {0};
 	ctx.qos = qos_new(&qcfg, cfg.flows.max_flows < 16 ? 16 : cfg.flows.max_flows);
 	ctx.services = service_table_new();
+	ctx.app = app_analyzer_new();
 	cfg.hooks.on_packet = on_packet;
 	cfg.hooks.on_tcp = on_tcp;
 	cfg.hooks.on_flow_end = on_flow_end;
 	cfg.hooks.ctx = &ctx;
-	struct pipeline *pl = ctx.qos && ctx.services ? pipeline_new(&cfg) : NULL;
+	struct pipeline *pl = ctx.qos && ctx.services && ctx.app ? pipeline_new(&cfg) : NULL;
 	if (!pl) {
 		fprintf(stderr, "vxscope qos plan: out of memory\n");
+		app_analyzer_free(ctx.app);
 		qos_free(ctx.qos);
 		service_table_free(ctx.services);
 		return EXIT_INTERNAL;
@@ -283,6 +290,7 @@ int cmd_qos(int argc, char **argv)
 	}
 	findings_free(&findings);
 	pipeline_free(pl);
+	app_analyzer_free(ctx.app);
 	qos_free(ctx.qos);
 	service_table_free(ctx.services);
 	return rc;

@@ -78,6 +78,8 @@ struct flow {
 	struct tunnel session;    /* session tunnel of the first packet (kind TUN_NONE if bare) */
 	const struct aws_session *aws; /* its AWS session (--sessions), NULL if unknown */
 	uint8_t ntun;             /* tunnel depth of the first packet */
+	uint8_t class_hint;       /* the application layer's traffic class, set by src/app:
+	                             enum tclass + 1 (analyze/traffic_class.h); 0 = none */
 	void *ext[2];             /* analyser state owned by the pipeline (TCP, apps) */
 
 	/* table-private */

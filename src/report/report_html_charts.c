@@ -207,7 +207,7 @@ void html_chart_throughput(struct strbuf *b, const struct timeseries *ts,
 	double secs = (double)ts->width_ns / 1e9, max = 0;
 	for (uint32_t i = 0; i < ts->nbins; i++) {
 		double s = 0;
-		for (int c = 0; c < TS_CLASSES; c++)
+		for (int c = 0; c < TC_COUNT; c++)
 			s += (double)ts->bin[i].bytes[c] * 8 / secs;
 		if (s > max)
 			max = s;
@@ -223,7 +223,7 @@ void html_chart_throughput(struct strbuf *b, const struct timeseries *ts,
 	memset(rate, 0, sizeof(rate));
 	bool first = true;
 	strbuf_adds(b, "<g class=\"marks\">\n");
-	for (int c = 0; c < TS_CLASSES; c++) {
+	for (int c = 0; c < TC_COUNT; c++) {
 		if (!ts->bytes[c])
 			continue;
 		for (uint32_t i = 0; i < ts->nbins; i++) {
@@ -232,26 +232,26 @@ void html_chart_throughput(struct strbuf *b, const struct timeseries *ts,
 			cum[i] = py(&p, rate[i]);
 		}
 		strbuf_addf(b, "<path class=\"mark area c-%s\" d=\"",
-			    ts_class_name((enum ts_class)c));
+			    tclass_name((enum tclass)c));
 		step_path(b, xs, cum, first ? NULL : prev, p.y0, ts->nbins, true);
-		strbuf_addf(b, "\"><title>%s</title></path>\n", ts_class_name((enum ts_class)c));
+		strbuf_addf(b, "\"><title>%s</title></path>\n", tclass_name((enum tclass)c));
 		first = false;
 	}
 	strbuf_adds(b, "</g>\n</svg>\n<ul class=\"legend\">");
-	for (int c = 0; c < TS_CLASSES; c++) {
+	for (int c = 0; c < TC_COUNT; c++) {
 		if (!ts->packets[c])
 			continue;
 		char by[32];
 		html_fmt_bytes(by, sizeof(by), ts->bytes[c]);
 		strbuf_addf(b, "<li class=\"c-%s\"><span class=\"sw\"></span>%s <span "
 			       "class=\"mut\">%s, %llu packets</span></li>",
-			    ts_class_name((enum ts_class)c), ts_class_name((enum ts_class)c), by,
+			    tclass_name((enum tclass)c), tclass_name((enum tclass)c), by,
 			    (unsigned long long)ts->packets[c]);
 	}
 	strbuf_adds(b, "</ul>\n<figcaption>Bits per second per traffic class, stacked (IP lengths: "
-		       "the true sizes even where the mirror cut the copy).  Classes by port: web "
-		       "80/443/8080, dns 53, voice 5060/5061 (SIP), database 3306/5432/6379/27017, "
-		       "bulk any other TCP.");
+		       "the true sizes even where the mirror cut the copy).  Each flow's QoS class, as "
+		       "the class table counts it: the class map (DSCP, ports, --class-map) and "
+		       "voice for the flows the SIP and RTP parsers took.");
 	bin_note(b, ts);
 	strbuf_adds(b, "</figcaption>\n</figure>\n");
 }

@@ -138,6 +138,49 @@ static void mtu_json(struct jsonw *w, const struct mtu_table *t)
 	jsonw_ku64(w, "mtu_paths_dropped", t->dropped);
 }
 
+/* Rate limits shared by several flows: the aggregates with a verdict, each once. */
+static void agg_json(struct jsonw *w, const struct qos *q)
+{
+	const struct agg_diag *d;
+	const struct agg_table *t = qos_aggregates(q, &d);
+	char name[160], ts[TIMEFMT_ISO_LEN];
+	jsonw_key(w, "aggregate_limits");
+	jsonw_arr_begin(w);
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct agg *a = t->a[i];
+		const struct agg_diag *g = &d[i];
+		if (g->verdict == RL_NONE || g->duplicate)
+			continue;
+		jsonw_obj_begin(w);
+		jsonw_kstr(w, "group", agg_group_name(a->group));
+		qos_agg_name(a, name, sizeof(name));
+		jsonw_kstr(w, "key", name);
+		jsonw_kstr(w, "direction", a->to_server ? "to_server" : "from_server");
+		jsonw_kstr(w, "verdict", rl_verdict_name(g->verdict));
+		jsonw_kfixed(w, "rate_mbps", g->rate_bps / 1e6, 3);
+		jsonw_kfixed(w, "mean_mbps", g->mean_bps / 1e6, 3);
+		jsonw_kfixed(w, "plateau_fraction", g->plateau_frac, 3);
+		jsonw_kfixed(w, "base_rtt_ms", a->base_rtt_ms, 3);
+		jsonw_kfixed(w, "added_delay_ms", g->added_ms, 3);
+		jsonw_kfixed(w, "peak_queue_ms", g->queue_ms, 3);
+		jsonw_kfixed(w, "loss", g->loss, 5);
+		jsonw_ku64(w, "loss_intervals", g->loss_bins);
+		jsonw_ku64(w, "busy_intervals", g->busy_bins);
+		jsonw_kfixed(w, "interval_s", g->width_s, 3);
+		jsonw_ku64(w, "flows_total", a->nmember);
+		jsonw_key(w, "flows");
+		jsonw_arr_begin(w);
+		for (unsigned k = 0; k < a->nmember && k < AGG_MEMBERS; k++)
+			jsonw_u64(w, a->member[k]);
+		jsonw_arr_end(w);
+		jsonw_kstr(w, "first", timefmt_iso(a->first_ns, ts, sizeof(ts)));
+		jsonw_kstr(w, "last", timefmt_iso(a->last_ns, ts, sizeof(ts)));
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+	jsonw_ku64(w, "aggregates_dropped", t->dropped);
+}
+
 void report_qos_json(struct jsonw *w, const struct report *r)
 {
 	if (!r->qos)
@@ -197,6 +240,7 @@ void report_qos_json(struct jsonw *w, const struct report *r)
 	}
 	jsonw_arr_end(w);
 	jsonw_ku64(w, "rate_limits_dropped", qos_results_dropped(r->qos));
+	agg_json(w, r->qos);
 	double width;
 	unsigned nb;
 	int64_t t0;

@@ -16,6 +16,9 @@
 #     finding app.sip_call_failures names 503.
 #   - RTP: a Python sender (real UDP sockets) sends PCMU packets every 20 ms on even ports and
 #     skips SKIP sequence numbers: vxscope's stream has the packets sent, lost == SKIP.
+#   - QoS classes from the application layer: every flow the SIP and RTP parsers took is class
+#     voice in qos.classes -- the 503 UAS listens on 5063 (caller 5073), which no rule of the
+#     default class map names, so only the SIP parser can make that flow voice.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -111,13 +114,13 @@ cat >"$T/uac503.xml" <<'XML'
 </scenario>
 XML
 ns_spawn b "$T/uas.log" sipp -sn uas -i 10.99.7.2 -p 5060 -bg -nostdin
-ns_spawn b "$T/uas503.log" sipp -sf "$T/uas503.xml" -i 10.99.7.2 -p 5062 -bg -nostdin
+ns_spawn b "$T/uas503.log" sipp -sf "$T/uas503.xml" -i 10.99.7.2 -p 5063 -bg -nostdin
 wait_port b 5060
-wait_port b 5062
+wait_port b 5063
 nsx a timeout 60 sipp -sn uac -i 10.99.7.1 -p 5070 -m "$N_OK" -r 5 -d 200 -nostdin \
 	10.99.7.2:5060 >"$T/uac.log" 2>&1 || vxs_die "sipp uac: $(tail -3 "$T/uac.log")"
-nsx a timeout 60 sipp -sf "$T/uac503.xml" -i 10.99.7.1 -p 5072 -m "$N_FAIL" -r 5 -nostdin \
-	10.99.7.2:5062 >"$T/uac503.log" 2>&1 || vxs_die "sipp uac 503: $(tail -3 "$T/uac503.log")"
+nsx a timeout 60 sipp -sf "$T/uac503.xml" -i 10.99.7.1 -p 5073 -m "$N_FAIL" -r 5 -nostdin \
+	10.99.7.2:5063 >"$T/uac503.log" 2>&1 || vxs_die "sipp uac 503: $(tail -3 "$T/uac503.log")"
 
 # ---- RTP -------------------------------------------------------------------------------
 cat >"$T/rtp.py" <<'PY'
@@ -179,6 +182,12 @@ if "app.tls_handshake_failure" not in kinds:
 f = kinds.get("app.sip_call_failures")
 if not f or "503" not in f["title"] or f["severity"] != "high":
     bad.append("app.sip_call_failures: %s" % (f and f["title"]))
+cls = {c["class"]: c for c in rep["qos"]["classes"]}
+app = rep["application"]
+want_voice = app["sip"]["flows"] + app["rtp"]["flows"]
+if want_voice != 3 or cls.get("voice", {}).get("flows") != want_voice:
+    bad.append("voice class: %s flows, want the %d SIP/RTP flows (2 SIP, 1 RTP)"
+               % (cls.get("voice", {}).get("flows"), want_voice))
 if "app.rtp_quality" not in kinds:  # 3 of 153 lost = 2%: above the 1% threshold
     bad.append("no app.rtp_quality finding for 2% loss")
 for b in bad:

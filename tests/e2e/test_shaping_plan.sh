@@ -21,7 +21,9 @@
 #   - rtp_delay_p95_ms (the 95th percentile of the one-way delay over the stream's fastest
 #     packet, from the RTP timestamps; the shaped direction's) drops to at most half of
 #     round 1's, and round 1's is >= 20 ms (the test bed queued);
-#   - jitter_max_ms (the RFC 3550 estimate, averaged over the stream) is lower in round 2.
+#   - jitter_max_ms (the RFC 3550 estimate, averaged over the stream) is lower in round 2;
+#   - round 1 has the finding qos.voice_behind_shaper (the call queued behind the shaped
+#     upload), round 2 has not.
 # Exit 0 pass, 1 fail, 77 skip.  VXS_KEEP_TMP=1 keeps the captures and the plan.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -70,7 +72,7 @@ round()
 	local r="$1" p1 p2 uas
 	ns_spawn cli "$T/r$r-cli.log" tcpdump -i eth0 -n -s 256 -B 16384 -U -w "$T/r$r-cli.pcap" tcp or udp
 	p1=$VXS_LAST_PID
-	ns_spawn srv "$T/r$r-srv.log" tcpdump -i eth0 -n -s 256 -B 16384 -U -w "$T/r$r-srv.pcap" udp
+	ns_spawn srv "$T/r$r-srv.log" tcpdump -i eth0 -n -s 256 -B 16384 -U -w "$T/r$r-srv.pcap" tcp or udp
 	p2=$VXS_LAST_PID
 	wait_log "$T/r$r-cli.log" 'listening on' 5 && wait_log "$T/r$r-srv.log" 'listening on' 5 ||
 		vxs_die "tcpdump did not start"
@@ -101,8 +103,18 @@ for c in json.load(sys.stdin)["qos"]["classes"]:
 else:
     print(-1, -1)'; }
 
+# behind FILE: the qos.voice_behind_shaper finding's title, or nothing
+behind() { "$BIN" analyze --json "$1" 2>/dev/null | python3 -c '
+import json, sys
+for f in json.load(sys.stdin)["findings"]:
+    if f["kind"] == "qos.voice_behind_shaper":
+        print(f["title"])'; }
+
 round 1
 read -r d1 j1 < <(voice "$T/r1-srv.pcap")
+b1=$(behind "$T/r1-srv.pcap")
+[ -n "$b1" ] && ok "round 1: $b1" || bad "round 1: no qos.voice_behind_shaper finding"
+
 echo "round 1 (tbf FIFO): voice delay $d1 ms, jitter $j1 ms"
 "$BIN" qos plan "$T/r1-cli.pcap" --iface r1 -o "$T/plan.sh" 2>"$T/plan.err" ||
 	{ cat "$T/plan.err"; vxs_die "vxscope qos plan failed"; }
@@ -129,6 +141,8 @@ awk -v a="$d1" 'BEGIN { exit !(a >= 20) }' && ok "round 1 queued voice ($d1 ms)"
 	bad "round 1 voice delay $d1 ms: the test bed did not queue (want >= 20 ms)"
 awk -v a="$d1" -v b="$d2" 'BEGIN { exit !(b >= 0 && b <= a / 2) }' &&
 	ok "voice delay went down: $d1 -> $d2 ms" || bad "voice delay $d1 -> $d2 ms (want <= half)"
+b2=$(behind "$T/r2-srv.pcap")
+[ -z "$b2" ] && ok "round 2: no voice behind a shaper" || bad "round 2 still: $b2"
 awk -v a="$j1" -v b="$j2" 'BEGIN { exit !(b >= 0 && b < a) }' &&
 	ok "voice jitter went down: $j1 -> $j2 ms" || bad "voice jitter $j1 -> $j2 ms (want lower)"
 

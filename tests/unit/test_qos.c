@@ -1,6 +1,7 @@
 /* test_qos.c - traffic classes, the class-map file, and the rate-limit verdicts on synthetic
  * TCP senders whose limit is known (a flat ceiling with a growing queue, with periodic drops,
- * a receiver that closes its window, a sender with idle gaps). */
+ * a receiver that closes its window, a sender with idle gaps), and aggregate limits: several
+ * senders whose shares move while their sum is flat. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "analyze/rate_aggregate.h"
 #include "analyze/rate_limit.h"
 #include "analyze/traffic_class.h"
 
@@ -76,6 +78,14 @@ static void test_map_file(void **state)
 	assert_int_equal(tclass_of(&m, 6, 51000, 80, 40), TC_VOICE);
 	assert_int_equal(tclass_of(&m, 17, 40000, 40000, 0), TC_BULK); /* before the default */
 	assert_int_equal(tclass_of(&m, 6, 51000, 443, 0), TC_WEB);      /* defaults follow */
+	/* the application's voice: after the file's rules, before the defaults */
+	const uint8_t voice = TC_VOICE + 1;
+	assert_int_equal(m.nuser, 3);
+	assert_int_equal(tclass_of_flow(&m, 17, 40001, 7078, 0, voice), TC_VOICE);
+	assert_int_equal(tclass_of_flow(&m, 17, 40000, 40000, 0, voice), TC_BULK); /* file wins */
+	assert_int_equal(tclass_of_flow(&m, 6, 51000, 443, 0, voice), TC_VOICE);  /* over web */
+	assert_int_equal(tclass_of_flow(&m, 6, 51000, 443, 0, 0), TC_WEB);
+	assert_int_equal(tclass_of_flow(&m, 6, 51000, 443, 0, TC_COUNT + 1), TC_WEB); /* bad */
 	unlink(p);
 	free(p);
 	static const char *const bad[] = {
@@ -201,12 +211,105 @@ static void test_verdicts(void **state)
 	assert_int_equal(g.verdict, RL_NONE);
 }
 
+
+/* Four senders to one server for 4 s: shares that trade places every bin (no flow has a
+ * plateau) around a sum of `sum_bps` (payload), `jitter` the sum's spread (0..1); every
+ * `rtx_every` bin a resend (0: none).  Members end with the given RTT figures and verdict. */
+static void agg_run(struct agg_table *t, double sum_bps, double jitter, unsigned rtx_every,
+		    double added_ms, double peak_ms, enum rl_verdict v, unsigned members, int *idx)
+{
+	struct flow f[4];
+	int i[4];
+	for (unsigned k = 0; k < members; k++) {
+		memset(&f[k], 0, sizeof(f[k]));
+		f[k].src.family = f[k].dst.family = 4;
+		f[k].src.a[0] = 10;
+		f[k].src.a[3] = (uint8_t)(1 + k);
+		f[k].dst.a[0] = 10;
+		f[k].dst.a[3] = 200;
+		f[k].id = 10 + k;
+		i[k] = agg_find(t, AGG_SERVER, &f[k], 0, TC_BULK);
+		assert_true(i[k] >= 0);
+		assert_int_equal(i[k], i[0]); /* one server, one aggregate */
+		assert_int_equal(agg_find(t, AGG_SERVER, &f[k], 1, TC_BULK) == i[0], false);
+	}
+	const int64_t t0 = 1700000000000000000LL;
+	uint64_t per[4] = {0};
+	for (unsigned b = 0; b < 40; b++) {
+		double total = sum_bps * RL_WIDTH_NS / 1e9 / 8 * (1 + jitter * ((int)(b % 5) - 2) / 2.0);
+		for (unsigned k = 0; k < members; k++) {
+			/* weights 1..members, rotated each bin */
+			double w = (double)(1 + (k + b) % members) * 2 / (members * (members + 1));
+			uint64_t bytes = (uint64_t)(total * w);
+			per[k] += bytes;
+			agg_add(t, i[k], t0 + (int64_t)b * RL_WIDTH_NS + 1000, bytes,
+				(uint32_t)(bytes / 1448 + 1),
+				rtx_every && b % rtx_every == 0 && k == 0 ? 1 : 0, 0);
+		}
+	}
+	for (unsigned k = 0; k < members; k++) {
+		struct rl_dir r;
+		rl_dir_init(&r);
+		r.acked = r.payload = per[k];
+		r.ip_bytes = per[k] + per[k] / 1448 * 52;
+		struct rl_diag dg = {.verdict = v, .base_rtt_ms = 0.01, .added_ms = added_ms,
+				     .peak_rtt_ms = 0.01 + peak_ms};
+		agg_member(t, i[k], f[k].id, &r, &dg);
+	}
+	*idx = i[0];
+}
+
+static void test_aggregate(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what;
+		double jitter;
+		unsigned rtx_every;
+		double added, peak;
+		enum rl_verdict member, want;
+		unsigned members;
+	} cases[] = {
+		{"shared shaper", 0.05, 0, 30, 100, RL_CONGESTION, RL_SHAPER, 4},
+		{"shared policer", 0.05, 2, 4, 10, RL_CONGESTION, RL_POLICER, 4},
+		{"no ceiling", 0.9, 2, 4, 10, RL_CONGESTION, RL_NONE, 4},
+		{"one member: the per-flow verdict's job", 0.05, 0, 30, 100, RL_CONGESTION, RL_NONE, 1},
+		{"a receiver-limited member", 0.05, 0, 30, 100, RL_RECEIVER, RL_NONE, 4},
+		{"flat, no loss, no queue: the senders' pace", 0.05, 0, 0.5, 1, RL_SENDER, RL_NONE, 4},
+		{"each flow at its own ceiling: per-flow limits", 0.05, 0, 30, 100, RL_SHAPER, RL_NONE,
+		 4},
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct agg_table t;
+		assert_int_equal(agg_table_init(&t), 0);
+		int i;
+		agg_run(&t, 20e6, cases[c].jitter, cases[c].rtx_every, cases[c].added,
+			cases[c].peak, cases[c].member, cases[c].members, &i);
+		struct agg_diag d[AGG_MAX];
+		agg_diagnose_all(&t, d);
+		if (d[i].verdict != cases[c].want)
+			fail_msg("%s: verdict %s, want %s (plateau %.2f, loss %.4f)", cases[c].what,
+				 rl_verdict_name(d[i].verdict), rl_verdict_name(cases[c].want),
+				 d[i].plateau_frac, d[i].loss);
+		if (cases[c].want != RL_NONE) {
+			/* the IP-layer rate of the sum: 20 Mbit/s of payload + 52 bytes a segment */
+			double want = 20e6 * (1 + 52.0 / 1448);
+			if (d[i].rate_bps < 0.95 * want || d[i].rate_bps > 1.05 * want)
+				fail_msg("%s: rate %.0f, want ~%.0f", cases[c].what, d[i].rate_bps,
+					 want);
+			assert_false(d[i].duplicate);
+		}
+		agg_table_fini(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_map),
 		cmocka_unit_test(test_map_file),
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_aggregate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,25 +168,28 @@ static void fixture_fill(struct fixture *x, bool empty)
 	if (empty)
 		return;
 
-	/* 10 s of traffic: web, dns, database, bulk, udp, icmp; retransmissions and dup ACKs
-	 * now and then; ACK RTT samples from both sides */
+	/* 10 s of traffic: web, video, database, bulk, voice, interactive, icmp (classes by the
+	 * default map); retransmissions and dup ACKs now and then; ACK RTT samples from both
+	 * sides */
+	struct tclass_map map;
+	tclass_map_default(&map);
 	struct flow fl;
 	flow_for(&fl, 443, IPPROTO_NUM_TCP, 0);
 	struct packet p;
 	uint64_t frame = 0;
 	for (int i = 0; i < 1000; i++) {
 		int64_t t = T0 + (int64_t)i * 10000000;
-		static const uint16_t ports[] = {443, 53, 5432, 9000, 5060, 7000};
+		static const uint16_t ports[] = {443, 554, 5432, 5201, 5060, 22};
 		for (unsigned k = 0; k < 6; k++) {
-			uint8_t proto = k == 1 || k >= 4 ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
+			uint8_t proto = k == 1 || k == 4 ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
 			pkt(&p, ++frame, t, proto, 40000, ports[k], 100 + 100 * k);
-			timeseries_packet(x->ts, &p);
+			timeseries_packet(x->ts, &p, tclass_of(&map, proto, 40000, ports[k], 0));
 			decode_stats_count(&x->ps, &p);
 			session_table_packet(&x->sessions, &p);
 		}
 		pkt(&p, ++frame, t, IPPROTO_NUM_ICMP, 0, 0, 84);
 		p.has_l4 = false;
-		timeseries_packet(x->ts, &p);
+		timeseries_packet(x->ts, &p, TC_OTHER);
 		decode_stats_count(&x->ps, &p);
 		struct tcp_pkt_analysis ta = {.ack_rtt_ns = -1, .irtt_ns = -1};
 		if (i % 50 == 7)
@@ -340,8 +343,8 @@ static void test_charts_have_data(void **state)
 		free(c);
 	}
 	char *c = chart(h, "throughput");
-	static const char *const classes[] = {"c-web", "c-dns", "c-database", "c-bulk",
-					      "c-voice", "c-udp-other", "c-other"};
+	static const char *const classes[] = {"c-web", "c-video", "c-database", "c-bulk",
+					      "c-voice", "c-interactive", "c-other"};
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		if (!strstr(c, classes[i]))
 			fail_msg("throughput chart lacks class %s", classes[i]);
@@ -401,7 +404,7 @@ static uint64_t bin_bytes(const struct timeseries *ts)
 {
 	uint64_t sum = 0;
 	for (uint32_t i = 0; i < ts->nbins; i++)
-		for (int c = 0; c < TS_CLASSES; c++)
+		for (int c = 0; c < TC_COUNT; c++)
 			sum += ts->bin[i].bytes[c];
 	return sum;
 }
@@ -416,30 +419,30 @@ static void test_timeseries_bounded(void **state)
 	/* one packet every 0.7 s for an hour: bins widen, bytes all kept */
 	for (int i = 0; i < 5143; i++) {
 		pkt(&p, (uint64_t)i + 1, T0 + (int64_t)i * 700000000, IPPROTO_NUM_TCP, 1, 2, 100);
-		timeseries_packet(ts, &p);
+		timeseries_packet(ts, &p, TC_BULK);
 		bytes += 100;
 		assert_true(ts->nbins <= TS_MAX_BINS);
 	}
 	assert_int_equal(bin_bytes(ts), bytes);
 	assert_int_equal(ts->width_ns, 10000000000LL); /* the ladder's first width for 1 h */
 	assert_int_equal(ts->nbins, 360);
-	assert_int_equal(ts->bin[0].packets[TS_BULK], 15); /* 0 .. 9.8 s */
+	assert_int_equal(ts->bin[0].packets[TC_BULK], 15); /* 0 .. 9.8 s */
 	assert_int_equal(ts->bin[0].first_frame, 1);
 	assert_int_equal(ts->bin[1].first_frame, 16);
 	double o = timeseries_frame_offset(ts, 20);
 	assert_true(o > 9.99 && o < 10.01);
 	/* a packet an hour before the first moves the start back */
 	pkt(&p, 9999, T0 - 3600000000000LL, IPPROTO_NUM_UDP, 1, 2, 50);
-	timeseries_packet(ts, &p);
+	timeseries_packet(ts, &p, TC_OTHER);
 	assert_int_equal(bin_bytes(ts), bytes + 50);
 	assert_true(ts->t0_ns <= T0 - 3600000000000LL);
-	assert_int_equal(ts->bin[0].packets[TS_UDP_OTHER], 1);
+	assert_int_equal(ts->bin[0].packets[TC_OTHER], 1);
 	assert_int_equal(ts->early, 0);
 	/* the extremes of time: counted, never lost, never out of bounds */
 	pkt(&p, 10000, INT64_MAX, IPPROTO_NUM_UDP, 1, 2, 7);
-	timeseries_packet(ts, &p);
+	timeseries_packet(ts, &p, TC_OTHER);
 	pkt(&p, 10001, INT64_MIN, IPPROTO_NUM_UDP, 1, 2, 7);
-	timeseries_packet(ts, &p);
+	timeseries_packet(ts, &p, TC_OTHER);
 	assert_int_equal(bin_bytes(ts), bytes + 64);
 	assert_true(ts->nbins <= TS_MAX_BINS);
 	assert_int_equal(ts->late, 0);  /* INT64_MAX: within the widest bins */
@@ -450,35 +453,22 @@ static void test_timeseries_bounded(void **state)
 static void test_timeseries_classes(void **state)
 {
 	(void)state;
-	static const struct {
-		uint8_t proto;
-		uint16_t sport, dport;
-		enum ts_class c;
-	} cases[] = {
-		{IPPROTO_NUM_TCP, 51000, 443, TS_WEB},
-		{IPPROTO_NUM_TCP, 8080, 51000, TS_WEB},
-		{IPPROTO_NUM_UDP, 443, 51000, TS_WEB},
-		{IPPROTO_NUM_UDP, 51000, 53, TS_DNS},
-		{IPPROTO_NUM_TCP, 53, 51000, TS_DNS},
-		{IPPROTO_NUM_UDP, 5060, 5060, TS_VOICE},
-		{IPPROTO_NUM_TCP, 51000, 6379, TS_DATABASE},
-		{IPPROTO_NUM_TCP, 27017, 1, TS_DATABASE},
-		{IPPROTO_NUM_TCP, 5201, 51000, TS_BULK},
-		{IPPROTO_NUM_UDP, 40000, 40002, TS_UDP_OTHER},
-		{IPPROTO_NUM_ICMP, 0, 0, TS_OTHER},
-	};
+	/* the series counts the class its caller gives (the flow's QoS class); a class out of
+	 * range counts as other */
+	struct timeseries *ts = timeseries_new();
+	assert_non_null(ts);
 	struct packet p;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		pkt(&p, 1, T0, cases[i].proto, cases[i].sport, cases[i].dport, 60);
-		if (ts_class_of(&p) != cases[i].c)
-			fail_msg("case %zu: class %s, want %s", i, ts_class_name(ts_class_of(&p)),
-				 ts_class_name(cases[i].c));
+	for (int c = 0; c < TC_COUNT; c++) {
+		pkt(&p, (uint64_t)c + 1, T0, IPPROTO_NUM_TCP, 1, 2, 100 + (uint32_t)c);
+		timeseries_packet(ts, &p, (enum tclass)c);
 	}
-	p.has_ip = false;
-	assert_int_equal(ts_class_of(&p), TS_OTHER);
-	pkt(&p, 1, T0, IPPROTO_NUM_TCP, 0, 0, 60);
-	p.has_l4 = false; /* a later fragment: no ports */
-	assert_int_equal(ts_class_of(&p), TS_BULK);
+	pkt(&p, 99, T0, IPPROTO_NUM_UDP, 1, 2, 7);
+	timeseries_packet(ts, &p, (enum tclass)TC_COUNT);
+	for (int c = 0; c < TC_COUNT; c++) {
+		assert_int_equal(ts->packets[c], c == TC_OTHER ? 2 : 1);
+		assert_int_equal(ts->bytes[c], 100 + (uint64_t)c + (c == TC_OTHER ? 7 : 0));
+	}
+	timeseries_free(ts);
 
 	assert_int_equal(ts_rtt_bucket(0), 0);
 	assert_int_equal(ts_rtt_bucket(9999), 0);
