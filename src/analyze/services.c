@@ -207,8 +207,9 @@ void service_table_flow(struct service_table *t, const struct flow *f, const str
 			s->mss[d] = o->mss;
 		if (o->max_ip_len > s->max_ip_len[d])
 			s->max_ip_len[d] = o->max_ip_len;
-		/* The black-hole signature in one flow: one large segment sent 3+ times. */
-		if (o->max_big_repeat >= 3) {
+		/* The black-hole signature in one flow: one large segment sent 3+ times, and no
+		 * resent large segment ever got through (a policer lets resends pass). */
+		if (o->max_big_repeat >= 3 && !o->big_rtx_passed) {
 			s->blackhole_flows[d]++;
 			s->blackhole_sender[d] = d ? f->dst : f->src;
 			frameset_add(&s->blackhole_frames, o->max_big_repeat_frame);

@@ -13,6 +13,11 @@ void tcp_obs_packet(struct tcp_obs *o, const struct packet *p, int dir,
 		    const struct tcp_pkt_analysis *ta)
 {
 	struct tcp_obs_dir *d = &o->dir[dir & 1];
+	struct tcp_obs_dir *peer = &o->dir[!(dir & 1)];
+	if (peer->watching && (p->tcp_flags & TCP_ACK) && (int32_t)(p->ack - peer->watch_end) >= 0) {
+		peer->big_rtx_passed++;
+		peer->watching = false;
+	}
 	if ((p->tcp_flags & TCP_SYN) && p->mss >= 0)
 		d->mss = p->mss;
 	if (p->ip_len > d->max_ip_len)
@@ -37,6 +42,8 @@ void tcp_obs_packet(struct tcp_obs *o, const struct packet *p, int dir,
 	bool big = p->ip_len >= TCP_OBS_BIG_IP_LEN;
 	if (big && p->df)
 		d->df = true;
+	if (!big && d->watching && (int32_t)(p->seq - d->watch_end) < 0)
+		d->watching = false; /* the watched data goes again in small segments */
 	if (!(ta->flags & TA_BIT(TA_RETRANSMISSION))) {
 		if (big)
 			d->big_ok++;
@@ -46,10 +53,13 @@ void tcp_obs_packet(struct tcp_obs *o, const struct packet *p, int dir,
 	}
 	if (d->nrtx_frames < TCP_OBS_FRAMES)
 		d->rtx_frames[d->nrtx_frames++] = p->frame;
-	if (big)
+	if (big) {
 		d->big_rtx++;
-	else
+		d->watch_end = end;
+		d->watching = true;
+	} else {
 		d->small_rtx++;
+	}
 	if (d->rtx_repeat && d->last_rtx_seq == p->seq) {
 		d->rtx_repeat++;
 	} else {

@@ -31,6 +31,13 @@ struct tcp_obs_dir {
 	uint32_t rtx_repeat;                 /* consecutive retransmissions of last_rtx_seq */
 	uint32_t max_big_repeat;             /* most times one large segment was retransmitted */
 	uint64_t max_big_repeat_frame;
+	/* Does a large segment ever get through after being resent?  The end of the latest large
+	 * retransmission is watched until the peer's ACK covers it (it passed at full size:
+	 * big_rtx_passed) or a small segment carries that data again (no verdict).  A policer
+	 * drops large segments too, but lets their resends through; a black hole never does. */
+	uint32_t watch_end;
+	bool watching;
+	uint64_t big_rtx_passed;
 	uint32_t max_ip_len;
 	int32_t mss;                         /* MSS option of this side's SYN, -1 unknown */
 	bool df;                             /* DF set on this side's large segments */
