@@ -356,6 +356,7 @@ static bool start_line(struct http_conv *c, int dir, const struct http_text *x, 
 		h->head = NULL;
 		return false;
 	}
+	h->head->te = h->head->cl_bad = false;
 	h->is_req = h->head->is_req;
 	return true;
 }
@@ -425,7 +426,6 @@ static void half_line(struct http_conv *c, int dir, const struct http_text *x,
 			return;
 		}
 		h->open = true;
-		h->head->te = h->head->cl_bad = false;
 		h->nheaders = 0;
 		h->phase = HP_HEADERS;
 		return;
