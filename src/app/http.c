@@ -14,9 +14,11 @@
  *   response.
  *
  * How: each direction's bytes run in capture order (stream.h) through a streaming parser
- * whose state is bounded: one line buffer (the first HTTP_LINE_HEAD and the last
- * HTTP_LINE_TAIL bytes of the current line) and the message being read.  Start lines and
- * headers may span segments, several pipelined messages may share one segment, bodies are
+ * whose state is bounded: a line whole in its segment is parsed in place; a line cut at a
+ * segment's end is kept in a line buffer (its first HTTP_LINE_HEAD and last HTTP_LINE_TAIL
+ * bytes), allocated until the line ends; the head of the message being read is allocated
+ * from its start line to its end (one allocation per message, none per packet).  Start lines
+ * and headers may span segments, several pipelined messages may share one segment, bodies are
  * skipped by their length, even across bytes a truncated mirror copy did not capture.
  * Requests wait in a bounded queue (HTTP_QUEUE_MAX) for their responses, which pair in order.
  *
