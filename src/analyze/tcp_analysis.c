@@ -24,7 +24,8 @@
  *
  * Memory and cost: per direction a ring of unacked segments (tcp_unacked.c: geometric growth
  * to Wireshark's cap of 10000, O(1) amortised for in-order traffic) and, once the first RTT
- * sample arrives, a 514-byte RTT log-histogram.  No allocation per packet in steady state.
+ * sample arrives, an RTT log-histogram holding only the window of buckets its samples reached
+ * (typically a few dozen of the 257).  No allocation per packet in steady state.
  */
 #include "analyze/tcp_analysis.h"
 #include "analyze/tcp_unacked.h"
@@ -128,7 +129,8 @@ struct tcp_conv {
 	int first_dir, syn_dir;
 	uint32_t rtt_samples;
 	int64_t rtt_min, rtt_max;
-	uint16_t *rtt_hist; /* RTT_BUCKETS counts, allocated at the first sample */
+	uint16_t *rtt_hist; /* counts of buckets rtt_lo .. rtt_lo + rtt_n - 1 (others: 0) */
+	uint16_t rtt_lo, rtt_n; /* the window of buckets held, from the first sample */
 	uint64_t rtt_hist_total; /* sum of rtt_hist[] */
 };
 
@@ -206,19 +208,44 @@ static int64_t rtt_bucket_mid(unsigned b)
 	return lo + step / 2;
 }
 
+/* Widen the histogram's window to hold bucket b, with RTT_GROW / 2 buckets to spare past it
+ * so an RTT that drifts does not reallocate at every sample.  Most connections' samples span
+ * a few octaves: a window of a few dozen buckets, not all RTT_BUCKETS (514 bytes) for each
+ * of tens of thousands of connections.  False: no memory. */
+#define RTT_GROW 16
+static bool rtt_cover(struct tcp_conv *tc, unsigned b)
+{
+	unsigned lo = tc->rtt_lo, hi = lo + tc->rtt_n;
+	if (tc->rtt_hist && b >= lo && b < hi)
+		return true;
+	unsigned nlo = lo, nhi = hi;
+	if (!tc->rtt_hist || b < lo)
+		nlo = b >= RTT_GROW / 2 ? b - RTT_GROW / 2 : 0;
+	if (!tc->rtt_hist || b >= hi)
+		nhi = b + RTT_GROW / 2 + 1 < RTT_BUCKETS ? b + RTT_GROW / 2 + 1 : RTT_BUCKETS;
+	uint16_t *v = calloc(nhi - nlo, sizeof(*v));
+	if (!v)
+		return false;
+	if (tc->rtt_hist)
+		memcpy(v + (lo - nlo), tc->rtt_hist, tc->rtt_n * sizeof(*v));
+	free(tc->rtt_hist);
+	tc->rtt_hist = v;
+	tc->rtt_lo = (uint16_t)nlo;
+	tc->rtt_n = (uint16_t)(nhi - nlo);
+	return true;
+}
+
 static void rtt_add(struct tcp_conv *tc, int64_t ns)
 {
 	if (ns < 0)
 		return;
-	if (!tc->rtt_hist) {
-		tc->rtt_hist = calloc(RTT_BUCKETS, sizeof(*tc->rtt_hist));
-		if (!tc->rtt_hist)
-			return;
-	}
 	unsigned b = rtt_bucket(ns);
+	if (!rtt_cover(tc, b))
+		return;
+	b -= tc->rtt_lo;
 	if (tc->rtt_hist[b] == UINT16_MAX) {
 		tc->rtt_hist_total = 0;
-		for (unsigned i = 0; i < RTT_BUCKETS; i++) {
+		for (unsigned i = 0; i < tc->rtt_n; i++) {
 			tc->rtt_hist[i] = (uint16_t)((tc->rtt_hist[i] + 1u) / 2u);
 			tc->rtt_hist_total += tc->rtt_hist[i];
 		}
@@ -252,10 +279,10 @@ static void rtt_quantiles(const struct tcp_conv *tc, const unsigned pct[RTT_NQ],
 		return;
 	uint64_t cum = 0;
 	unsigned q = 0;
-	for (unsigned i = 0; i < RTT_BUCKETS && q < RTT_NQ; i++) {
+	for (unsigned i = 0; i < tc->rtt_n && q < RTT_NQ; i++) {
 		cum += tc->rtt_hist[i];
 		while (q < RTT_NQ && cum >= rank[q]) {
-			int64_t v = rtt_bucket_mid(i);
+			int64_t v = rtt_bucket_mid(tc->rtt_lo + i);
 			if (v < tc->rtt_min)
 				v = tc->rtt_min;
 			if (v > tc->rtt_max)

@@ -14,7 +14,7 @@
 #endif
 
 #define RING_MAX    16384u /* power of two >= TCP_UNACKED_MAX */
-#define RING_MIN    16u
+#define RING_MIN    4u
 #define SORTED_SPAN (1u << 30) /* a sorted ring keeps all its sequence numbers within this */
 
 static inline struct tcp_seg *seg_at(const struct tcp_unacked *s, uint32_t i)

@@ -14,9 +14,11 @@
  *   response.
  *
  * How: each direction's bytes run in capture order (stream.h) through a streaming parser
- * whose state is bounded: one line buffer (the first HTTP_LINE_HEAD and the last
- * HTTP_LINE_TAIL bytes of the current line) and the message being read.  Start lines and
- * headers may span segments, several pipelined messages may share one segment, bodies are
+ * whose state is bounded: a line whole in its segment is parsed in place; a line cut at a
+ * segment's end is kept in a line buffer (its first HTTP_LINE_HEAD and last HTTP_LINE_TAIL
+ * bytes), allocated until the line ends; the head of the message being read is allocated
+ * from its start line to its end (one allocation per message, none per packet).  Start lines
+ * and headers may span segments, several pipelined messages may share one segment, bodies are
  * skipped by their length, even across bytes a truncated mirror copy did not capture.
  * Requests wait in a bounded queue (HTTP_QUEUE_MAX) for their responses, which pair in order.
  *
@@ -61,14 +63,20 @@ enum http_phase {
 	HP_DONE,        /* no more HTTP in this direction (upgrade, tunnel, FIN) */
 };
 
+/* What is allocated lives only as long as it is needed, so a conversation between messages
+ * (most of them: finished connections waiting out their timeout) holds none of it: the line
+ * buffer while a line is cut across segments, a message head from its start line to its
+ * end (a request's then moves to the queue, then into the transaction its response makes),
+ * the transaction while its response is read. */
 struct http_half {
 	struct app_stream st;
 	enum http_phase phase;
-	struct http_line line;
-	uint64_t body_left;
+	bool open;   /* a start line was read: head is (or was, for a request) the message */
+	bool is_req; /* ... and it is a request */
 	uint32_t nheaders;
-	bool open; /* a start line was read: head is the message being read */
-	struct http_head head;
+	struct http_line *line; /* a line cut at a segment's end; NULL: none */
+	struct http_head *head; /* the head being read; NULL once a request's head is queued */
+	uint64_t body_left;
 	uint64_t msg_frame; /* where the message being read began */
 	int64_t msg_ts;
 	uint64_t last_frame; /* the last segment with new bytes */
@@ -77,7 +85,7 @@ struct http_half {
 };
 
 struct http_qent {
-	struct http_req req;
+	struct http_head *h; /* owned: a request head */
 	uint32_t serial;
 };
 
@@ -89,9 +97,8 @@ struct http_conv {
 	uint32_t qcap, qhead, qn, next_serial;
 	struct http_interim interim[HTTP_INTERIM_MAX]; /* 1xx for the oldest request */
 	uint8_t ninterim;
-	bool cur_open; /* a final response is being read: cur holds it and its request */
-	struct http_txn cur;
-	uint32_t cur_serial;
+	bool cur_open;         /* a final response is being read: cur holds it and its request */
+	struct http_txn *cur;  /* owned, allocated for each final response */
 	uint64_t unread; /* response-side bytes not framed since the last response began */
 	struct http_conv_stats st;
 };
@@ -115,24 +122,43 @@ static struct http_qent *q_at(struct http_conv *c, uint32_t i)
 	return &c->q[(c->qhead + i) % c->qcap];
 }
 
+/* Remove the oldest request from the queue; the caller owns the head returned. */
+static struct http_head *q_pop(struct http_conv *c)
+{
+	struct http_head *h = q_at(c, 0)->h;
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qn--;
+	return h;
+}
+
+/* The response being read is done: hand its transaction out and drop it. */
+static void cur_emit(struct http_conv *c, const struct app_sink *k)
+{
+	c->cur_open = false;
+	emit(c, c->cur, k);
+	free(c->cur);
+	c->cur = NULL;
+}
+
 static void q_pop_emit(struct http_conv *c, enum http_end why, const struct app_sink *k)
 {
 	struct http_txn t;
 	memset(&t, 0, sizeof(t));
 	t.has_req = true;
-	t.req = q_at(c, 0)->req;
+	struct http_head *h = q_pop(c);
+	t.req = h->req;
+	free(h);
 	t.end = why;
 	t.ninterim = c->ninterim;
 	memcpy(t.interim, c->interim, sizeof(t.interim));
 	c->ninterim = 0;
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qn--;
 	emit(c, &t, k);
 }
 
-/* Queue a request whose head was read.  Grows the ring up to HTTP_QUEUE_MAX; past that the
- * oldest request is given up (HTTP_END_OVERFLOW). */
-static void q_push(struct http_conv *c, const struct http_req *r, uint32_t serial,
+/* Queue a request whose head was read (taking hd; freed here when it cannot be queued).
+ * Grows the ring up to HTTP_QUEUE_MAX; past that the oldest request is given up
+ * (HTTP_END_OVERFLOW). */
+static void q_push(struct http_conv *c, struct http_head *hd, uint32_t serial,
                    const struct app_sink *k)
 {
 	if (c->qn == HTTP_QUEUE_MAX)
@@ -141,8 +167,10 @@ static void q_push(struct http_conv *c, const struct http_req *r, uint32_t seria
 		uint32_t ncap = c->qcap ? c->qcap * 2 : 1; /* one outstanding request is usual */
 		struct http_qent *nq = malloc(ncap * sizeof(*nq));
 		if (!nq) {
-			if (!c->qn)
+			if (!c->qn) {
+				free(hd);
 				return;
+			}
 			q_pop_emit(c, HTTP_END_OVERFLOW, k);
 		} else {
 			for (uint32_t i = 0; i < c->qn; i++)
@@ -154,7 +182,7 @@ static void q_push(struct http_conv *c, const struct http_req *r, uint32_t seria
 		}
 	}
 	struct http_qent *e = &c->q[(c->qhead + c->qn) % c->qcap];
-	e->req = *r;
+	e->h = hd;
 	e->serial = serial;
 	c->qn++;
 }
@@ -166,9 +194,9 @@ static void req_ended(struct http_conv *c, uint32_t serial, uint64_t frame, int6
 	for (uint32_t i = 0; i < c->qn; i++) {
 		struct http_qent *e = q_at(c, i);
 		if (e->serial == serial) {
-			e->req.end_frame = frame;
-			e->req.end_ns = ts;
-			e->req.complete = complete;
+			e->h->req.end_frame = frame;
+			e->h->req.end_ns = ts;
+			e->h->req.complete = complete;
 			return;
 		}
 	}
@@ -188,16 +216,17 @@ static void message_end(struct http_conv *c, int dir, const struct app_seg *s, b
                         const struct app_sink *k)
 {
 	struct http_half *h = &c->half[dir];
-	if (h->open && h->head.is_req) {
+	if (h->open && h->is_req) {
 		req_ended(c, h->serial, s->frame, s->ts_ns, complete);
 	} else if (h->open && c->cur_open) {
-		c->cur.resp.end_frame = s->frame;
-		c->cur.resp.end_ns = s->ts_ns;
-		c->cur.resp.complete = complete;
-		c->cur_open = false;
-		emit(c, &c->cur, k);
+		c->cur->resp.end_frame = s->frame;
+		c->cur->resp.end_ns = s->ts_ns;
+		c->cur->resp.complete = complete;
+		cur_emit(c, k);
 	}
 	h->open = false;
+	free(h->head);
+	h->head = NULL;
 	if (h->phase != HP_DONE)
 		h->phase = HP_IDLE;
 }
@@ -209,6 +238,7 @@ static void lose(struct http_conv *c, int dir, const struct app_seg *s, const st
 	if (h->phase == HP_DONE)
 		return;
 	message_end(c, dir, s, false, k);
+	http_line_reset(&h->line);
 	c->st.resyncs++;
 	h->phase = HP_RESYNC;
 }
@@ -219,35 +249,39 @@ static void head_done(struct http_conv *c, int dir, const struct app_seg *s, boo
                       const struct app_sink *k)
 {
 	struct http_half *h = &c->half[dir];
-	if (h->head.is_req) {
-		struct http_req *r = &h->head.req;
+	if (h->head->is_req) {
+		struct http_head *hd = h->head;
+		struct http_req *r = &hd->req;
 		r->partial |= partial;
 		r->end_frame = s->frame;
 		r->end_ns = s->ts_ns;
+		bool te = hd->te, chunked = r->chunked, cl_bad = hd->cl_bad;
+		int64_t cl = r->content_length;
 		h->serial = c->next_serial++;
 		c->st.requests++;
-		q_push(c, r, h->serial, k);
+		h->head = NULL; /* the queue has it now */
+		q_push(c, hd, h->serial, k);
 		if (partial)
 			return;
-		if (h->head.te && !r->chunked) {
+		if (te && !chunked) {
 			lose(c, dir, s, k); /* RFC 9112 6.3: no way to find the end */
-		} else if (r->chunked) {
+		} else if (chunked) {
 			h->phase = HP_CHUNK_SIZE;
-		} else if (h->head.cl_bad) {
+		} else if (cl_bad) {
 			lose(c, dir, s, k);
-		} else if (r->content_length > 0) {
-			h->body_left = (uint64_t)r->content_length;
+		} else if (cl > 0) {
+			h->body_left = (uint64_t)cl;
 			h->phase = HP_BODY;
 		} else {
 			message_end(c, dir, s, true, k);
 		}
 		return;
 	}
-	struct http_resp *r = &h->head.resp;
+	struct http_resp *r = &h->head->resp;
 	r->partial |= partial;
 	r->end_frame = s->frame;
 	r->end_ns = s->ts_ns;
-	const struct http_req *req = c->qn ? &q_at(c, 0)->req : NULL;
+	const struct http_req *req = c->qn ? &q_at(c, 0)->h->req : NULL;
 	bool head = req && !strcmp(req->method, "HEAD");
 	bool connect = req && !strcmp(req->method, "CONNECT");
 	if (r->status >= 100 && r->status < 200 && r->status != 101) {
@@ -257,27 +291,33 @@ static void head_done(struct http_conv *c, int dir, const struct app_seg *s, boo
 			c->ninterim++;
 		}
 		h->open = false;
+		free(h->head);
+		h->head = NULL;
 		h->phase = partial ? HP_RESYNC : HP_IDLE;
 		return;
 	}
 	c->st.responses++;
 	c->unread = 0;
-	if (c->cur_open) { /* cannot happen: responses end before the next begins */
-		c->cur_open = false;
-		emit(c, &c->cur, k);
+	if (c->cur_open) /* cannot happen: responses end before the next begins */
+		cur_emit(c, k);
+	c->cur = calloc(1, sizeof(*c->cur));
+	if (!c->cur) { /* no memory: the transaction is not reported */
+		if (req)
+			free(q_pop(c));
+		lose(c, dir, s, k);
+		return;
 	}
-	memset(&c->cur, 0, sizeof(c->cur));
-	c->cur.has_resp = true;
-	c->cur.resp = *r;
-	c->cur.ninterim = c->ninterim;
-	memcpy(c->cur.interim, c->interim, sizeof(c->interim));
+	c->cur->has_resp = true;
+	c->cur->resp = *r;
+	c->cur->ninterim = c->ninterim;
+	memcpy(c->cur->interim, c->interim, sizeof(c->interim));
 	c->ninterim = 0;
 	if (req) {
-		c->cur.has_req = true;
-		c->cur.req = *req;
-		c->cur_serial = q_at(c, 0)->serial;
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qn--;
+		struct http_head *rq = q_pop(c);
+		c->cur->has_req = true;
+		c->cur->req = rq->req;
+		free(rq);
+		req = NULL;
 	}
 	c->cur_open = true;
 	if (partial) {
@@ -291,9 +331,9 @@ static void head_done(struct http_conv *c, int dir, const struct app_seg *s, boo
 		message_end(c, dir, s, true, k);
 	} else if (r->chunked) {
 		h->phase = HP_CHUNK_SIZE;
-	} else if (h->head.cl_bad) {
+	} else if (h->head->cl_bad) {
 		lose(c, dir, s, k);
-	} else if (r->content_length >= 0 && !h->head.te) {
+	} else if (r->content_length >= 0 && !h->head->te) {
 		h->body_left = (uint64_t)r->content_length;
 		h->phase = HP_BODY;
 		if (!h->body_left)
@@ -301,6 +341,26 @@ static void head_done(struct http_conv *c, int dir, const struct app_seg *s, boo
 	} else {
 		h->phase = HP_UNTIL_CLOSE;
 	}
+}
+
+/* Parse a start line into the head of half dir (allocated here; freed when it is none). */
+static bool start_line(struct http_conv *c, int dir, const struct http_text *x, bool complete)
+{
+	struct http_half *h = &c->half[dir];
+	if (!h->head) {
+		h->head = malloc(sizeof(*h->head));
+		if (!h->head)
+			return false;
+	}
+	if (!http_parse_start(h->head, dir == c->client_dir, x, complete, h->msg_frame,
+	                      h->msg_ts)) {
+		free(h->head);
+		h->head = NULL;
+		return false;
+	}
+	h->head->te = h->head->cl_bad = false;
+	h->is_req = h->head->is_req;
+	return true;
 }
 
 /* Bytes of half dir are missing here: `gap` of them (APP_SPAN_LOST: unknown). */
@@ -327,9 +387,8 @@ static void half_gap(struct http_conv *c, int dir, uint64_t gap, const struct ap
 		return;
 	case HP_LINE: {
 		struct http_text x;
-		http_line_text(&h->line, false, &x);
-		if (http_parse_start(&h->head, dir == c->client_dir, &x, false, h->msg_frame,
-		                     h->msg_ts)) {
+		http_line_partial(h->line, &x);
+		if (start_line(c, dir, &x, false)) {
 			h->open = true;
 			head_done(c, dir, s, true, k);
 		}
@@ -356,29 +415,24 @@ static void half_gap(struct http_conv *c, int dir, uint64_t gap, const struct ap
 	}
 }
 
-/* A complete line in half dir, by phase. */
-static void half_line(struct http_conv *c, int dir, const struct app_seg *s,
-                      const struct app_sink *k)
+/* A complete line x in half dir, by phase. */
+static void half_line(struct http_conv *c, int dir, const struct http_text *x,
+                      const struct app_seg *s, const struct app_sink *k)
 {
 	struct http_half *h = &c->half[dir];
-	struct http_text x;
-	http_line_text(&h->line, true, &x);
-	http_line_reset(&h->line);
 	switch (h->phase) {
 	case HP_LINE:
-		if (!http_parse_start(&h->head, dir == c->client_dir, &x, true, h->msg_frame,
-		                      h->msg_ts)) {
+		if (!start_line(c, dir, x, true)) {
 			c->st.bad_lines++;
 			lose(c, dir, s, k);
 			return;
 		}
 		h->open = true;
-		h->head.te = h->head.cl_bad = false;
 		h->nheaders = 0;
 		h->phase = HP_HEADERS;
 		return;
 	case HP_HEADERS:
-		if (x.n == 0) {
+		if (x->n == 0) {
 			head_done(c, dir, s, false, k);
 			return;
 		}
@@ -387,11 +441,11 @@ static void half_line(struct http_conv *c, int dir, const struct app_seg *s,
 			lose(c, dir, s, k);
 			return;
 		}
-		http_parse_field(&h->head, &x);
+		http_parse_field(h->head, x);
 		return;
 	case HP_CHUNK_SIZE: {
 		uint64_t n;
-		if (!http_parse_chunk_size(&x, &n)) {
+		if (!http_parse_chunk_size(x, &n)) {
 			lose(c, dir, s, k);
 			return;
 		}
@@ -404,14 +458,14 @@ static void half_line(struct http_conv *c, int dir, const struct app_seg *s,
 		return;
 	}
 	case HP_CHUNK_END:
-		if (x.n != 0) {
+		if (x->n != 0) {
 			lose(c, dir, s, k);
 			return;
 		}
 		h->phase = HP_CHUNK_SIZE;
 		return;
 	case HP_TRAILERS:
-		if (x.n == 0)
+		if (x->n == 0)
 			message_end(c, dir, s, true, k);
 		return;
 	default:
@@ -440,6 +494,8 @@ static void half_bytes(struct http_conv *c, int dir, struct cursor *d, const str
 			}
 			http_line_reset(&h->line);
 			h->open = false;
+			free(h->head);
+			h->head = NULL;
 			h->msg_frame = s->frame;
 			h->msg_ts = s->ts_ns;
 			h->phase = HP_LINE;
@@ -449,14 +505,17 @@ static void half_bytes(struct http_conv *c, int dir, struct cursor *d, const str
 		case HP_HEADERS:
 		case HP_CHUNK_SIZE:
 		case HP_CHUNK_END:
-		case HP_TRAILERS:
-			if (!http_line_feed(&h->line, d)) {
-				if (h->line.len > HTTP_LINE_LIMIT)
+		case HP_TRAILERS: {
+			struct http_text x;
+			uint32_t len;
+			if (!http_line_take(&h->line, d, &x, &len)) {
+				if (len > HTTP_LINE_LIMIT)
 					half_gap(c, dir, APP_SPAN_LOST, s, k);
 				continue;
 			}
-			half_line(c, dir, s, k);
+			half_line(c, dir, &x, s, k);
 			continue;
+		}
 		case HP_BODY:
 		case HP_CHUNK_DATA: {
 			uint64_t n = d->left < h->body_left ? d->left : h->body_left;
@@ -502,7 +561,14 @@ void http_conv_free(struct http_conv *c)
 {
 	if (!c)
 		return;
+	for (uint32_t i = 0; i < c->qn; i++)
+		free(q_at(c, i)->h);
 	free(c->q);
+	for (int d = 0; d < 2; d++) {
+		http_line_reset(&c->half[d].line);
+		free(c->half[d].head);
+	}
+	free(c->cur);
 	free(c);
 }
 
@@ -571,6 +637,11 @@ void http_conv_segment(struct http_conv *c, const struct app_seg *s, int dir,
 				half_gap(c, d, APP_SPAN_LOST, s, k);
 		}
 	}
+	if (c->closed && !c->qn && c->q) { /* few connections send requests after a FIN */
+		free(c->q);
+		c->q = NULL;
+		c->qcap = c->qhead = 0;
+	}
 }
 
 void http_conv_end(struct http_conv *c, int64_t now_ns, const struct app_sink *k)
@@ -588,12 +659,10 @@ void http_conv_end(struct http_conv *c, int64_t now_ns, const struct app_sink *k
 				half_gap(c, d, APP_SPAN_LOST, &s, k);
 		}
 	}
-	if (c->cur_open) {
-		c->cur_open = false;
-		emit(c, &c->cur, k);
-	}
+	if (c->cur_open)
+		cur_emit(c, k);
 	while (c->qn) {
-		const struct http_req *r = &q_at(c, 0)->req;
+		const struct http_req *r = &q_at(c, 0)->h->req;
 		bool silent = now_ns - r->end_ns >= HTTP_SILENT_NS;
 		enum http_end why = !c->closed && !silent ? HTTP_END_CAPTURE
 		                    : c->unread           ? HTTP_END_UNREADABLE

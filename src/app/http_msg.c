@@ -11,6 +11,7 @@
  * field is tolerated.  Methods are upper-case tokens (A-Z, '-', '_') of up to
  * HTTP_METHOD_MAX - 1 bytes.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/http_int.h"
@@ -32,28 +33,20 @@ static int lower(int c)
 /* Index of the first `byte` in c's bytes, or c->left. */
 static size_t cur_find(const struct cursor *c, uint8_t byte)
 {
-	for (size_t i = 0;; i++) {
-		int b = cur_peek(c, i);
-		if (b < 0)
-			return c->left;
-		if (b == byte)
-			return i;
-	}
+	const uint8_t *q = c->left ? memchr(c->p, byte, c->left) : NULL;
+	return q ? (size_t)(q - c->p) : c->left;
 }
 
-void http_line_reset(struct http_line *l)
+void http_line_reset(struct http_line **lp)
 {
-	l->len = 0;
+	free(*lp);
+	*lp = NULL;
 }
 
-/* Take bytes of the current line from d, up to and including a LF.  True when the line is
- * complete (its LF taken). */
-bool http_line_feed(struct http_line *l, struct cursor *d)
+/* Add the n bytes of chunk to l: the head while it has room, the tail ring always. */
+static void line_add(struct http_line *l, struct cursor chunk)
 {
-	size_t lf = cur_find(d, '\n');
-	bool done = lf < d->left;
-	size_t take = done ? lf + 1 : d->left;
-	struct cursor chunk = cur_sub(d, take);
+	size_t take = chunk.left;
 	struct cursor tailc = chunk;
 	if (l->len < HTTP_LINE_HEAD) {
 		size_t n = HTTP_LINE_HEAD - l->len;
@@ -69,10 +62,11 @@ bool http_line_feed(struct http_line *l, struct cursor *d)
 	}
 	uint64_t len = (uint64_t)l->len + take;
 	l->len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-	return done;
 }
 
-void http_line_text(const struct http_line *l, bool complete, struct http_text *x)
+/* The text of a line kept in l; complete: it ended with its LF (which, and a CR before it,
+ * are left out). */
+static void line_text(const struct http_line *l, bool complete, struct http_text *x)
 {
 	size_t len = l->len, strip = 0;
 	const uint8_t *end = l->tail + HTTP_LINE_TAIL; /* one past the last byte */
@@ -83,7 +77,8 @@ void http_line_text(const struct http_line *l, bool complete, struct http_text *
 	}
 	size_t clen = len - strip; /* content length */
 	size_t nh = clen < HTTP_LINE_HEAD ? clen : HTTP_LINE_HEAD;
-	memcpy(x->t, l->head, nh);
+	memcpy(x->buf, l->head, nh);
+	x->t = x->buf;
 	x->n = nh;
 	x->cut = SIZE_MAX;
 	if (clen > HTTP_LINE_HEAD) {
@@ -94,9 +89,75 @@ void http_line_text(const struct http_line *l, bool complete, struct http_text *
 		size_t take = missing < avail ? missing : avail;
 		if (take < missing)
 			x->cut = nh;
-		memcpy(x->t + nh, end - strip - take, take);
+		memcpy(x->buf + nh, end - strip - take, take);
 		x->n += take;
 	}
+}
+
+/* The text of a complete line whole in chunk (its LF last): the bytes in place when the
+ * line fits the head, else the same head and tail a kept line would give. */
+static void chunk_text(struct cursor chunk, struct http_text *x)
+{
+	size_t len = chunk.left, strip = 1;
+	if (len >= 2 && cur_peek(&chunk, len - 2) == '\r')
+		strip = 2;
+	size_t clen = len - strip;
+	x->cut = SIZE_MAX;
+	if (clen <= HTTP_LINE_HEAD) {
+		x->t = chunk.p;
+		x->n = clen;
+		return;
+	}
+	size_t missing = clen - HTTP_LINE_HEAD;
+	size_t avail = HTTP_LINE_TAIL - strip;
+	size_t take = missing < avail ? missing : avail;
+	if (take < missing)
+		x->cut = HTTP_LINE_HEAD;
+	struct cursor tailc = chunk;
+	cur_bytes(&chunk, x->buf, HTTP_LINE_HEAD);
+	cur_skip(&tailc, clen - take);
+	cur_bytes(&tailc, x->buf + HTTP_LINE_HEAD, take);
+	x->t = x->buf;
+	x->n = HTTP_LINE_HEAD + take;
+}
+
+bool http_line_take(struct http_line **lp, struct cursor *d, struct http_text *x, uint32_t *len)
+{
+	size_t lf = cur_find(d, '\n');
+	bool done = lf < d->left;
+	size_t take = done ? lf + 1 : d->left;
+	struct cursor chunk = cur_sub(d, take);
+	if (done && !*lp) {
+		chunk_text(chunk, x);
+		return true;
+	}
+	if (!*lp) {
+		*lp = malloc(sizeof(**lp));
+		if (!*lp) {
+			*len = UINT32_MAX;
+			return false;
+		}
+		(*lp)->len = 0;
+	}
+	line_add(*lp, chunk);
+	if (!done) {
+		*len = (*lp)->len;
+		return false;
+	}
+	line_text(*lp, true, x);
+	http_line_reset(lp);
+	return true;
+}
+
+void http_line_partial(const struct http_line *l, struct http_text *x)
+{
+	if (l) {
+		line_text(l, false, x);
+		return;
+	}
+	x->t = x->buf;
+	x->n = 0;
+	x->cut = SIZE_MAX;
 }
 
 /* ---- start lines ------------------------------------------------------------------- */

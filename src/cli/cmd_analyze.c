@@ -161,8 +161,8 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 		tcp_conv_health(fx->tcp, &h);
 		hp = &h;
 	}
-	service_table_flow(a->services, f, hp, fx && fx->tcp ? &fx->obs : NULL,
-			   fx ? fx->first_flag_frame : NULL);
+	service_table_flow(a->services, f, hp, fx && fx->tcp ? &fx->t[0].obs : NULL,
+			   fx && fx->tcp ? fx->t[0].first_flag_frame : NULL);
 	if (a->flows_fp) {
 		flow_record_json(&a->flow_w, f, why, hp);
 		(void)jsonw_record_end(&a->flow_w);

@@ -84,8 +84,8 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 		tcp_conv_health(fx->tcp, &h);
 		hp = &h;
 	}
-	service_table_flow(c->services, f, hp, fx && fx->tcp ? &fx->obs : NULL,
-			   fx ? fx->first_flag_frame : NULL);
+	service_table_flow(c->services, f, hp, fx && fx->tcp ? &fx->t[0].obs : NULL,
+			   fx && fx->tcp ? fx->t[0].first_flag_frame : NULL);
 }
 
 /* "100mbit", "1gbit", "500kbit", "20M", "2.5G", "1000000" (bit/s); 0 on a bad value. */

@@ -59,18 +59,18 @@ static void analyze_tcp(struct pipeline *pl, struct flow *f, int dir, const stru
 			struct tcp_pkt_analysis *ta)
 {
 	struct flow_ext *fx = f->ext[0];
-	if (!fx->tcp)
+	if (!fx->tcp && fx->has_t)
 		fx->tcp = tcp_conv_new();
 	if (!fx->tcp) {
 		ta->flags = 0;
 		return;
 	}
 	tcp_conv_analyze(fx->tcp, p, dir, ta);
-	tcp_obs_packet(&fx->obs, p, dir, ta);
+	tcp_obs_packet(&fx->t[0].obs, p, dir, ta);
 	for (uint32_t m = ta->flags; m; m &= m - 1) {
 		int b = __builtin_ctz(m);
-		if (b < TA_COUNT && !fx->first_flag_frame[b])
-			fx->first_flag_frame[b] = p->frame;
+		if (b < TA_COUNT && !fx->t[0].first_flag_frame[b])
+			fx->t[0].first_flag_frame[b] = p->frame;
 	}
 	if (pl->cfg.hooks.on_tcp)
 		pl->cfg.hooks.on_tcp(pl->cfg.hooks.ctx, p, f, dir, ta);
@@ -204,10 +204,13 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 	if (f) {
 		struct flow_ext *fx = f->ext[0];
 		if (!fx) {
-			fx = calloc(1, sizeof(*fx));
+			bool t = pl->cfg.tcp_analysis && f->proto == IPPROTO_NUM_TCP;
+			fx = calloc(1, sizeof(*fx) + (t ? sizeof(fx->t[0]) : 0));
 			if (fx) {
 				fx->flow = f;
-				tcp_obs_init(&fx->obs);
+				fx->has_t = t;
+				if (t)
+					tcp_obs_init(&fx->t[0].obs);
 				f->ext[0] = fx;
 			} else {
 				pl->st.flow_alloc_failures++;

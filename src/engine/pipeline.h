@@ -21,11 +21,15 @@
 struct pipeline;
 struct flowlog_sink;
 
+/* What the pipeline keeps of a TCP flow beside its analysis state: findings' evidence. */
+struct flow_ext_tcp {
+	uint64_t first_flag_frame[TA_COUNT]; /* evidence: first frame of each TCP flag */
+	struct tcp_obs obs;                  /* retransmission sizes, MSS: for findings */
+};
+
 /* What the pipeline keeps per flow (hung on flow->ext[0]). */
 struct flow_ext {
-	struct tcp_conv *tcp;   /* TCP analysis state, when enabled */
-	uint64_t first_flag_frame[TA_COUNT]; /* evidence: first frame of each TCP flag */
-	struct tcp_obs obs;     /* retransmission sizes, MSS: for findings */
+	struct tcp_conv *tcp;   /* TCP analysis state, when enabled (then t[0] exists) */
 	/* Flow Logs aggregation window, per direction */
 	struct flow_window {
 		int64_t win;     /* window index (start / interval) */
@@ -36,7 +40,10 @@ struct flow_ext {
 	struct flow *flow;
 	struct flow_ext *pend_prev, *pend_next; /* flow-log pending list */
 	bool pending;
+	bool has_t;             /* t[0] was allocated: a TCP flow with TCP analysis on */
 	uint32_t held;          /* segments waiting in the reorder window */
+	/* TCP flows only (a UDP flow's ext is ~420 bytes smaller): valid when tcp is */
+	struct flow_ext_tcp t[];
 };
 
 struct pipeline_hooks {

@@ -378,8 +378,8 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 	 * findings must add them up as offline (flow ends are rare: a mutex is cheap) */
 	if (w->t->nw > 1)
 		pthread_mutex_lock(&w->t->agg_mu);
-	service_table_flow(w->services, f, hp, fx && fx->tcp ? &fx->obs : NULL,
-			   fx ? fx->first_flag_frame : NULL);
+	service_table_flow(w->services, f, hp, fx && fx->tcp ? &fx->t[0].obs : NULL,
+			   fx && fx->tcp ? fx->t[0].first_flag_frame : NULL);
 	if (w->t->nw > 1)
 		pthread_mutex_unlock(&w->t->agg_mu);
 	if (w->t->flows_fp) {

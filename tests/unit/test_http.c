@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "app/http.h"
+#include "app/http_int.h" /* HTTP_LINE_HEAD, HTTP_LINE_TAIL */
 #include "decode/packet.h"
 
 #define MS       INT64_C(1000000)
@@ -399,6 +400,86 @@ static void test_long_request_line(void **state)
 	assert_int_equal(g.t[0].resp.status, 200);
 }
 
+/* The same request and response, each segment boundary anywhere: lines read in place (whole
+ * in a segment) and lines kept across segments must give the same transactions, also for
+ * lines around the kept head (HTTP_LINE_HEAD) and tail (HTTP_LINE_TAIL) sizes. */
+static void same_txns(const struct got *a, const struct http_conv_stats *sa, const struct got *b,
+                      const struct http_conv_stats *sb)
+{
+	assert_int_equal(a->n, b->n);
+	assert_memory_equal(sa, sb, sizeof(*sa));
+	for (int i = 0; i < a->n && i < MAX_TXNS; i++) {
+		const struct http_txn *x = &a->t[i], *y = &b->t[i];
+		assert_int_equal(x->has_req, y->has_req);
+		assert_int_equal(x->has_resp, y->has_resp);
+		assert_int_equal(x->end, y->end);
+		assert_string_equal(x->req.method, y->req.method);
+		assert_string_equal(x->req.path, y->req.path);
+		assert_string_equal(x->req.host, y->req.host);
+		assert_int_equal(x->req.path_cut, y->req.path_cut);
+		assert_int_equal(x->req.partial, y->req.partial);
+		assert_int_equal(x->req.complete, y->req.complete);
+		assert_int_equal(x->req.version, y->req.version);
+		assert_int_equal(x->req.content_length, y->req.content_length);
+		assert_int_equal(x->resp.status, y->resp.status);
+		assert_int_equal(x->resp.complete, y->resp.complete);
+	}
+}
+
+static void test_lines_split_anywhere(void **state)
+{
+	(void)state;
+	static const int plen[] = {200, 244, 245, 246, 247, 248, 250, 254, 255, 256, 257, 262, 270,
+	                           280, 600};
+	static char req[4096];
+	for (size_t v = 0; v < sizeof(plen) / sizeof(plen[0]); v++) {
+		char path[700], pad[700];
+		memset(path, 'p', sizeof(path));
+		path[0] = '/';
+		path[plen[v]] = 0;
+		memset(pad, 'x', sizeof(pad));
+		pad[plen[v] / 2 + 200] = 0;
+		char sp[700];
+		memset(sp, ' ', sizeof(sp));
+		sp[plen[v]] = 0;
+		/* a long header line, a Content-Length after it, a body; a second request whose
+		 * Host value is cut at the head; a third whose Content-Length value is past the
+		 * head for the longer lines (then invalid: the bytes between are not seen) */
+		int n = snprintf(req, sizeof(req),
+		                 "POST %s HTTP/1.1\r\nX-Pad: %s\r\nContent-Length: 3\r\n\r\nabc"
+		                 "GET /two HTTP/1.0\nHost: %s\n\n"
+		                 "PUT /three HTTP/1.1\r\nContent-Length:%s2\r\n\r\nhi",
+		                 path, pad, pad, sp);
+		assert_true(n > 0 && (size_t)n < sizeof(req));
+		struct seg whole[MAX_SEGS] = {HANDSHAKE, {0, 0, 0, req, -1, 0, (size_t)n},
+		                              S(1, 0, R200_5 R200_5 R200_5)};
+		struct got g0, g1;
+		struct http_conv_stats st0, st1;
+		run(whole, 100, &g0, &st0);
+		assert_int_equal(g0.n, 3);
+		assert_int_equal(g0.t[2].req.content_length,
+		                 plen[v] + 16 <= HTTP_LINE_HEAD + HTTP_LINE_TAIL - 2 ? 2 : -1);
+		assert_string_equal(g0.t[0].req.method, "POST");
+		assert_int_equal(g0.t[0].req.content_length, 3);
+		assert_int_equal(g0.t[1].req.version, 10);
+		assert_int_equal(g0.t[1].resp.status, 200);
+		/* from the first segment that shows a request start (how the flow is told) */
+		for (int cut = 6; cut < n; cut++) {
+			int cut2 = cut + 131 < n ? cut + 131 : n;
+			struct seg split[MAX_SEGS] = {
+			    HANDSHAKE,
+			    {0, 0, 0, req, -1, 0, (size_t)cut},
+			    {0, cut, 0, req + cut, -1, 0, (size_t)(cut2 - cut)},
+			    {0, cut2, 0, req + cut2, -1, 0, (size_t)(n - cut2)},
+			    S(1, 0, R200_5 R200_5 R200_5)};
+			if (cut2 == n) /* no third piece */
+				split[4] = split[5], memset(&split[5], 0, sizeof(split[5]));
+			run(split, 100, &g1, &st1);
+			same_txns(&g0, &st0, &g1, &st1);
+		}
+	}
+}
+
 static void test_start_lines(void **state)
 {
 	(void)state;
@@ -461,6 +542,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),          cmocka_unit_test(test_latency),
 	    cmocka_unit_test(test_queue_overflow), cmocka_unit_test(test_long_request_line),
+	    cmocka_unit_test(test_lines_split_anywhere),
 	    cmocka_unit_test(test_start_lines),    cmocka_unit_test(test_parser_contract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
