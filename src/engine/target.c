@@ -626,12 +626,10 @@ static bool tunnel_header(const uint8_t *pl, uint32_t len, bool geneve, uint32_t
 	return (size_t)(b0 & 0x3f) * 4 <= c.left;
 }
 
-/* Several workers: decode into t->scratch (the receiver also archives from it). */
-static unsigned pick_worker(struct target *t, const uint8_t *frame, uint32_t caplen,
-			    uint32_t wirelen, int64_t ts_ns)
+/* Decode a received frame into t->scratch (the receiver's own packet, not a worker's). */
+static const struct packet *scratch_decode(struct target *t, const uint8_t *frame,
+					   uint32_t caplen, uint32_t wirelen, int64_t ts_ns)
 {
-	if (t->nw == 1)
-		return 0;
 	struct packet *p = &t->scratch;
 	memset(p, 0, offsetof(struct packet, ntun));
 	p->ts_ns = ts_ns;
@@ -640,6 +638,16 @@ static unsigned pick_worker(struct target *t, const uint8_t *frame, uint32_t cap
 	p->linktype = t->linktype;
 	p->data = frame;
 	decode_frame(&t->rx_decode, p);
+	return p;
+}
+
+/* Several workers: decode into t->scratch (the receiver also archives from it). */
+static unsigned pick_worker(struct target *t, const uint8_t *frame, uint32_t caplen,
+			    uint32_t wirelen, int64_t ts_ns)
+{
+	if (t->nw == 1)
+		return 0;
+	const struct packet *p = scratch_decode(t, frame, caplen, wirelen, ts_ns);
 	if (!p->has_ip)
 		return 0;
 	/* Addresses only, ordered: both directions, every IP fragment and the copies of a
@@ -727,14 +735,7 @@ static void rx_frame(void *ctx, const uint8_t *data, uint32_t caplen, uint32_t w
 	struct target *t = ctx;
 	t->rx_l++;
 	t->rxb_l += wirelen;
-	struct packet *p = &t->scratch;
-	memset(p, 0, offsetof(struct packet, ntun));
-	p->ts_ns = ts_ns;
-	p->caplen = caplen;
-	p->wirelen = wirelen;
-	p->linktype = t->linktype;
-	p->data = data;
-	decode_frame(&t->rx_decode, p);
+	const struct packet *p = scratch_decode(t, data, caplen, wirelen, ts_ns);
 	const struct tunnel *tu = pkt_session_tunnel(p);
 	if (!tu) {
 		t->mal_l++;

@@ -270,6 +270,17 @@ static int load_rule(struct ld *l, const json_t *r, const char *path, enum mirro
 	return get_dup(l, r, "Description", path, &out->description);
 }
 
+/* The id at obj.key was loaded before (from first): an error naming both places. */
+static int fail_twice(struct ld *l, const json_t *obj, const char *path, const char *key,
+		      const char *what, const struct aws_origin *first, const char *array)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s.%s", path, key);
+	fail(l, p, json_object_get(obj, key), "%s twice (first in %s, %s[%u])", what,
+	     first->file, array, first->index);
+	return -EEXIST;
+}
+
 static int load_filter(struct ld *l, const json_t *f, const char *path, unsigned index)
 {
 	struct aws_config *c = l->c;
@@ -285,14 +296,9 @@ static int load_filter(struct ld *l, const json_t *f, const char *path, unsigned
 	if ((rc = get_str(l, f, "TrafficMirrorFilterId", path, flt->id, sizeof(flt->id), true)))
 		return rc < 0 ? rc : -EINVAL;
 	const struct aws_filter *dup = aws_config_filter(c, flt->id);
-	if (dup) {
-		char p[256];
-		snprintf(p, sizeof(p), "%s.TrafficMirrorFilterId", path);
-		fail(l, p, json_object_get(f, "TrafficMirrorFilterId"),
-		     "filter defined twice (first in %s, TrafficMirrorFilters[%u])",
-		     dup->origin.file, dup->origin.index);
-		return -EEXIST;
-	}
+	if (dup)
+		return fail_twice(l, f, path, "TrafficMirrorFilterId", "filter defined", &dup->origin,
+				  "TrafficMirrorFilters");
 	c->nfilters++; /* from here flt is owned by c: freed with it on any error */
 	static const char *const keys[2] = {"IngressFilterRules", "EgressFilterRules"};
 	for (int d = 0; d < 2; d++) {
@@ -349,14 +355,9 @@ static int load_session(struct ld *l, const json_t *s, const char *path, unsigne
 	if ((rc = get_str(l, s, "TrafficMirrorSessionId", path, ss->id, sizeof(ss->id), true)))
 		return rc < 0 ? rc : -EINVAL;
 	const struct aws_session *dup = aws_config_session(c, ss->id);
-	if (dup) {
-		char p[256];
-		snprintf(p, sizeof(p), "%s.TrafficMirrorSessionId", path);
-		fail(l, p, json_object_get(s, "TrafficMirrorSessionId"),
-		     "session defined twice (first in %s, TrafficMirrorSessions[%u])",
-		     dup->origin.file, dup->origin.index);
-		return -EEXIST;
-	}
+	if (dup)
+		return fail_twice(l, s, path, "TrafficMirrorSessionId", "session defined",
+				  &dup->origin, "TrafficMirrorSessions");
 	if ((rc =
 	         get_str(l, s, "NetworkInterfaceId", path, ss->eni_id, sizeof(ss->eni_id), true)) ||
 	    (rc = get_str(l, s, "TrafficMirrorTargetId", path, ss->target_id, sizeof(ss->target_id),
@@ -444,13 +445,9 @@ static int load_target(struct ld *l, const json_t *t, const char *path, unsigned
 		            "Type must be \"%s\" for a target with %s", target_kinds[k].type,
 		            target_kinds[k].key);
 	struct aws_target *tg = find_target(c, id, res);
-	if (tg && tg->declared) {
-		snprintf(p, sizeof(p), "%s.TrafficMirrorTargetId", path);
-		fail(l, p, json_object_get(t, "TrafficMirrorTargetId"),
-		     "target defined twice (first in %s, TrafficMirrorTargets[%u])",
-		     tg->origin.file, tg->origin.index);
-		return -EEXIST;
-	}
+	if (tg && tg->declared)
+		return fail_twice(l, t, path, "TrafficMirrorTargetId", "target defined", &tg->origin,
+				  "TrafficMirrorTargets");
 	if (!tg) {
 		if ((rc = grow((void **)&c->targets, &c->cap_targets, c->ntargets,
 		               sizeof(*c->targets))))
@@ -533,13 +530,9 @@ static int load_map_eni(struct ld *l, const json_t *e, const char *path, unsigne
 	if ((rc = get_str(l, e, "NetworkInterfaceId", path, en->id, sizeof(en->id), true)))
 		return rc < 0 ? rc : -EINVAL;
 	const struct aws_eni *dup = aws_config_eni(c, en->id);
-	if (dup) {
-		snprintf(p, sizeof(p), "%s.NetworkInterfaceId", path);
-		fail(l, p, json_object_get(e, "NetworkInterfaceId"),
-		     "interface mapped twice (first in %s, NetworkInterfaces[%u])",
-		     dup->origin.file, dup->origin.index);
-		return -EEXIST;
-	}
+	if (dup)
+		return fail_twice(l, e, path, "NetworkInterfaceId", "interface mapped", &dup->origin,
+				  "NetworkInterfaces");
 	if ((rc = get_str(l, e, "Interface", path, en->ifname, sizeof(en->ifname), false)) < 0)
 		return rc;
 	if ((rc = load_addrs(l, e, "Addresses", path, en->addrs, &en->naddrs)))
