@@ -10,6 +10,30 @@
 #include "base/cursor.h"
 #include "decode/ipaddr.h"
 
+/* RTP (RFC 3550 section 6.4.1): transit = arrival - RTP timestamp, relative to the first
+ * packet of each direction; 8 kHz payload types only.  Allocated at a flow's first RTP
+ * packet. */
+struct qos_rtp {
+	int64_t t0[2];
+	uint32_t ts0[2];
+	int64_t last_transit[2], min_transit[2], max_transit[2];
+	double transit_sum[2], jitter_ns[2], jitter_sum[2];
+	uint64_t n[2];
+	uint16_t *hist[2];          /* transit in RTP_HIST_NS buckets (allocated per stream) */
+};
+
+/* Rate-limit state of a TCP connection's two senders, allocated at its first analysed
+ * segment (qos_tcp). */
+struct qos_rl {
+	struct rl_dir rl[2];
+	/* aggregates each sender joined (rate_aggregate.h) and its progress added to them */
+	bool agg_joined[2];
+	int16_t agg[2][AGG_GROUPS];
+	uint64_t agg_acked[2], agg_segs[2], agg_rtx[2], agg_rwnd[2];
+};
+
+/* One live flow; freed at its end, after its roll-up into the class, MTU, aggregate and
+ * result tables. */
 struct qos_flow {
 	uint64_t id;
 	enum tclass cls;
@@ -20,21 +44,9 @@ struct qos_flow {
 	int64_t last_ns[2], last_gap[2];
 	double jitter_ns[2];
 	uint64_t gaps[2];
-	/* RTP (RFC 3550 section 6.4.1): transit = arrival - RTP timestamp, relative to the
-	 * first packet of each direction; 8 kHz payload types only */
-	bool rtp[2];
-	int64_t rtp_t0[2];
-	uint32_t rtp_ts0[2];
-	int64_t rtp_last_transit[2], rtp_min_transit[2], rtp_max_transit[2];
-	double rtp_transit_sum[2], rtp_jitter_ns[2], rtp_jitter_sum[2];
-	uint64_t rtp_n[2];
-	uint16_t *rtp_hist[2];      /* transit in RTP_HIST_NS buckets (allocated per stream) */
-	struct rl_dir rl[2];
+	struct qos_rtp *rtp;        /* NULL until an RTP packet */
+	struct qos_rl *trl;         /* NULL until a TCP segment is analysed */
 	int32_t mss[2];             /* MSS option of each side's SYN, -1 none */
-	/* aggregates each sender joined (rate_aggregate.h) and its progress added to them */
-	bool agg_joined[2];
-	int16_t agg[2][AGG_GROUPS];
-	uint64_t agg_acked[2], agg_segs[2], agg_rtx[2], agg_rwnd[2];
 	uint32_t max_ip[2], max_seg[2];
 	uint64_t df[2];
 };
@@ -90,10 +102,16 @@ static void flow_free(struct qos_flow *qf)
 {
 	if (!qf)
 		return;
-	rl_dir_fini(&qf->rl[0]);
-	rl_dir_fini(&qf->rl[1]);
-	free(qf->rtp_hist[0]);
-	free(qf->rtp_hist[1]);
+	if (qf->trl) {
+		rl_dir_fini(&qf->trl->rl[0]);
+		rl_dir_fini(&qf->trl->rl[1]);
+		free(qf->trl);
+	}
+	if (qf->rtp) {
+		free(qf->rtp->hist[0]);
+		free(qf->rtp->hist[1]);
+		free(qf->rtp);
+	}
 	free(qf);
 }
 
@@ -128,8 +146,6 @@ static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const stru
 	qf->dscp0 = p->tos >> 2;
 	qf->hint = f->class_hint;
 	qf->cls = tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, qf->dscp0, qf->hint);
-	rl_dir_init(&qf->rl[0]);
-	rl_dir_init(&qf->rl[1]);
 	qf->mss[0] = qf->mss[1] = -1;
 	q->slot[f->idx] = qf;
 	q->cls[qf->cls].flows++;
@@ -202,31 +218,33 @@ static void rtp_packet(struct qos_flow *qf, int d, const struct packet *p)
 	uint32_t ts;
 	if (!rtp_ts(p, &ts))
 		return;
-	if (!qf->rtp_n[d]) {
-		qf->rtp[d] = true;
-		qf->rtp_t0[d] = p->ts_ns;
-		qf->rtp_ts0[d] = ts;
-		qf->rtp_hist[d] = calloc(RTP_HIST, sizeof(uint16_t)); /* once per stream */
+	if (!qf->rtp && !(qf->rtp = calloc(1, sizeof(*qf->rtp)))) /* once per flow */
+		return;
+	struct qos_rtp *r = qf->rtp;
+	if (!r->n[d]) {
+		r->t0[d] = p->ts_ns;
+		r->ts0[d] = ts;
+		r->hist[d] = calloc(RTP_HIST, sizeof(uint16_t)); /* once per stream */
 	}
-	int64_t transit = (p->ts_ns - qf->rtp_t0[d]) - (int64_t)(int32_t)(ts - qf->rtp_ts0[d]) * 125000;
-	if (qf->rtp_n[d]) {
-		int64_t dd = transit - qf->rtp_last_transit[d];
-		qf->rtp_jitter_ns[d] += ((double)(dd < 0 ? -dd : dd) - qf->rtp_jitter_ns[d]) / 16;
+	int64_t transit = (p->ts_ns - r->t0[d]) - (int64_t)(int32_t)(ts - r->ts0[d]) * 125000;
+	if (r->n[d]) {
+		int64_t dd = transit - r->last_transit[d];
+		r->jitter_ns[d] += ((double)(dd < 0 ? -dd : dd) - r->jitter_ns[d]) / 16;
 	}
-	if (!qf->rtp_n[d] || transit < qf->rtp_min_transit[d])
-		qf->rtp_min_transit[d] = transit;
-	if (!qf->rtp_n[d] || transit > qf->rtp_max_transit[d])
-		qf->rtp_max_transit[d] = transit;
-	qf->rtp_jitter_sum[d] += qf->rtp_jitter_ns[d];
-	qf->rtp_last_transit[d] = transit;
-	qf->rtp_transit_sum[d] += (double)transit;
-	if (qf->rtp_hist[d]) {
+	if (!r->n[d] || transit < r->min_transit[d])
+		r->min_transit[d] = transit;
+	if (!r->n[d] || transit > r->max_transit[d])
+		r->max_transit[d] = transit;
+	r->jitter_sum[d] += r->jitter_ns[d];
+	r->last_transit[d] = transit;
+	r->transit_sum[d] += (double)transit;
+	if (r->hist[d]) {
 		int64_t k = transit / RTP_HIST_NS + RTP_HIST_OFF;
 		k = k < 0 ? 0 : k >= RTP_HIST ? RTP_HIST - 1 : k;
-		if (qf->rtp_hist[d][k] < UINT16_MAX)
-			qf->rtp_hist[d][k]++;
+		if (r->hist[d][k] < UINT16_MAX)
+			r->hist[d][k]++;
 	}
-	qf->rtp_n[d]++;
+	r->n[d]++;
 }
 
 static unsigned size_bucket(uint32_t len)
@@ -304,8 +322,8 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 
 /* Add what sender d of the flow did since the last packet to its aggregates: once it moved
  * RL_ALLOC_BYTES (its series exists), with everything before that in the first bin. */
-static void agg_progress(struct qos *q, struct qos_flow *qf, const struct flow *f, int d,
-			 int64_t ts)
+static void agg_progress(struct qos *q, struct qos_rl *qf, enum tclass cls, const struct flow *f,
+			 int d, int64_t ts)
 {
 	const struct rl_dir *r = &qf->rl[d];
 	if (!r->s)
@@ -313,7 +331,7 @@ static void agg_progress(struct qos *q, struct qos_flow *qf, const struct flow *
 	if (!qf->agg_joined[d]) {
 		qf->agg_joined[d] = true;
 		for (int g = 0; g < AGG_GROUPS; g++)
-			qf->agg[d][g] = (int16_t)agg_find(&q->agg, (enum agg_group)g, f, d, qf->cls);
+			qf->agg[d][g] = (int16_t)agg_find(&q->agg, (enum agg_group)g, f, d, cls);
 	}
 	uint64_t rw = r->zero_win + r->win_full;
 	if (r->acked == qf->agg_acked[d] && r->segs == qf->agg_segs[d] &&
@@ -337,19 +355,26 @@ void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	struct qos_flow *qf = flow_get(q, f, p);
 	if (!qf)
 		return;
-	rl_tcp(qf->rl, p, dir, ta);
-	agg_progress(q, qf, f, 0, p->ts_ns);
-	agg_progress(q, qf, f, 1, p->ts_ns);
+	if (!qf->trl) {
+		qf->trl = malloc(sizeof(*qf->trl)); /* once per connection */
+		if (!qf->trl)
+			return;
+		memset(qf->trl, 0, sizeof(*qf->trl));
+		rl_dir_init(&qf->trl->rl[0]);
+		rl_dir_init(&qf->trl->rl[1]);
+	}
+	rl_tcp(qf->trl->rl, p, dir, ta);
+	agg_progress(q, qf->trl, qf->cls, f, 0, p->ts_ns);
+	agg_progress(q, qf->trl, qf->cls, f, 1, p->ts_ns);
 }
 
-static void result_add(struct qos *q, const struct flow *f, struct qos_flow *qf, int d,
-		       const struct rl_diag *dg)
+static void result_add(struct qos *q, const struct flow *f, const struct qos_flow *qf, int d,
+		       const struct rl_dir *r, const struct rl_diag *dg)
 {
 	if (q->nres == QOS_MAX_RESULTS) {
 		q->res_dropped++;
 		return;
 	}
-	const struct rl_dir *r = &qf->rl[d];
 	struct qos_rl_result *o = &q->res[q->nres++];
 	memset(o, 0, sizeof(*o));
 	o->flow_id = f->id;
@@ -498,7 +523,10 @@ void qos_flow_end(struct qos *q, struct flow *f)
 	}
 	double rtt_min = -1;
 	for (int d = 0; d < 2; d++) {
-		struct rl_dir *r = &qf->rl[d];
+		static const struct rl_dir none = {.half_min_ns = {-1, -1}};
+		const struct rl_dir *r = qf->trl ? &qf->trl->rl[d] : &none;
+		const struct qos_rtp *rp = qf->rtp;
+		uint64_t rtp_n = rp ? rp->n[d] : 0;
 		cs->tcp_segs += r->segs;
 		cs->tcp_rtx += r->rtx_segs;
 		if (r->half_min_ns[0] >= 0 || r->half_min_ns[1] >= 0) {
@@ -507,24 +535,24 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			if (rtt_min < 0 || m < rtt_min)
 				rtt_min = m;
 		}
-		if (qf->rtp_n[d] >= 16) {
-			double lat = (qf->rtp_transit_sum[d] / (double)qf->rtp_n[d] -
-				      (double)qf->rtp_min_transit[d]) / 1e6;
-			double peak = (double)(qf->rtp_max_transit[d] - qf->rtp_min_transit[d]) / 1e6;
+		if (rtp_n >= 16) {
+			double lat = (rp->transit_sum[d] / (double)rtp_n -
+				      (double)rp->min_transit[d]) / 1e6;
+			double peak = (double)(rp->max_transit[d] - rp->min_transit[d]) / 1e6;
 			cs->rtp_streams++;
 			cs->rtp_delay_sum_ms += lat;
 			if (lat > cs->rtp_delay_max_ms)
 				cs->rtp_delay_max_ms = lat;
 			if (peak > cs->rtp_delay_peak_ms)
 				cs->rtp_delay_peak_ms = peak;
-			double p95 = rtp_p95_ms(qf->rtp_hist[d]);
+			double p95 = rtp_p95_ms(rp->hist[d]);
 			if (p95 > cs->rtp_delay_p95_ms)
 				cs->rtp_delay_p95_ms = p95;
 			if (qf->cls == TC_VOICE && q->nvoice < QOS_MAX_VOICE) {
 				struct qos_voice_stream *v = &q->voice[q->nvoice++];
 				v->flow_id = f->id;
 				v->first_frame = f->first_frame;
-				v->packets = qf->rtp_n[d];
+				v->packets = rtp_n;
 				v->src = d ? f->dst : f->src;
 				v->dst = d ? f->src : f->dst;
 				v->sport = d ? f->dport : f->sport;
@@ -532,15 +560,15 @@ void qos_flow_end(struct qos *q, struct flow *f)
 				v->delay_mean_ms = lat;
 				v->delay_p95_ms = p95;
 				v->delay_peak_ms = peak;
-				v->jitter_ms = qf->rtp_jitter_sum[d] / (double)qf->rtp_n[d] / 1e6;
-				v->first_ns = qf->rtp_t0[d];
+				v->jitter_ms = rp->jitter_sum[d] / (double)rtp_n / 1e6;
+				v->first_ns = rp->t0[d];
 				v->last_ns = f->dir[d].last_ns;
 			}
 		}
-		if (qf->rtp_n[d] >= 16 || qf->gaps[d] >= 16) {
+		if (rtp_n >= 16 || qf->gaps[d] >= 16) {
 			/* RTP: the mean of the running RFC 3550 estimate over the stream (its last
 			 * value only tells the end of the call) */
-			double j = (qf->rtp_n[d] >= 16 ? qf->rtp_jitter_sum[d] / (double)qf->rtp_n[d]
+			double j = (rtp_n >= 16 ? rp->jitter_sum[d] / (double)rtp_n
 						       : qf->jitter_ns[d]) / 1e6;
 			cs->jitter_sum_ms += j;
 			cs->jitter_flows++;
@@ -551,12 +579,12 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			continue;
 		struct rl_diag dg;
 		rl_diagnose(r, &dg);
-		for (int g = 0; qf->agg_joined[d] && g < AGG_GROUPS; g++)
-			agg_member(&q->agg, qf->agg[d][g], f->id, r, &dg);
+		for (int g = 0; qf->trl->agg_joined[d] && g < AGG_GROUPS; g++)
+			agg_member(&q->agg, qf->trl->agg[d][g], f->id, r, &dg);
 		if (dg.loaded_rtt_ms > cs->rtt_max_ms)
 			cs->rtt_max_ms = dg.loaded_rtt_ms;
 		if (dg.bins >= RL_MIN_BINS || dg.verdict != RL_NONE)
-			result_add(q, f, qf, d, &dg);
+			result_add(q, f, qf, d, r, &dg);
 	}
 	if (rtt_min >= 0) {
 		cs->rtt_sum_ms += rtt_min;

@@ -49,7 +49,7 @@ static void merge(struct rl_series *s)
 		}
 		s->bin[i] = m;
 	}
-	memset(&s->bin[n], 0, (RL_BINS - n) * sizeof(s->bin[0]));
+	memset(&s->bin[n], 0, (s->cap - n) * sizeof(s->bin[0]));
 	s->nbins = n;
 	s->cur /= 2;
 	s->width_ns *= 2;
@@ -66,6 +66,21 @@ static struct rl_bin *bin_at(struct rl_dir *d, int64_t ts)
 	while (k >= RL_BINS) {
 		merge(s);
 		k = (ts - s->t0_ns) / s->width_ns;
+	}
+	if (k >= (int64_t)s->cap) {
+		uint32_t cap = s->cap;
+		while (cap <= (uint32_t)k)
+			cap *= 2;
+		struct rl_series *g = realloc(s, sizeof(*s) + (size_t)cap * sizeof(s->bin[0]));
+		if (g) {
+			memset(&g->bin[g->cap], 0, (size_t)(cap - g->cap) * sizeof(g->bin[0]));
+			g->cap = cap;
+			d->s = s = g;
+		}
+		while (k >= (int64_t)s->cap) { /* out of memory: wider bins in what we have */
+			merge(s);
+			k = (ts - s->t0_ns) / s->width_ns;
+		}
 	}
 	bool outstanding = d->have_una && d->have_nxt && d->nxt != d->una;
 	for (int64_t j = (int64_t)s->cur + 1; j < k; j++) {
@@ -238,8 +253,9 @@ void rl_tcp(struct rl_dir d[2], const struct packet *p, int dir, const struct tc
 	if (adv > 0) {
 		o->acked += (uint32_t)adv;
 		if (!o->s && o->acked >= RL_ALLOC_BYTES) {
-			o->s = calloc(1, sizeof(*o->s));
+			o->s = calloc(1, sizeof(*o->s) + RL_BINS_FIRST * sizeof(o->s->bin[0]));
 			if (o->s) {
+				o->s->cap = RL_BINS_FIRST;
 				o->s->t0_ns = p->ts_ns;
 				o->s->width_ns = RL_WIDTH_NS;
 			}

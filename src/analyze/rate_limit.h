@@ -14,8 +14,9 @@
  * sees both the RTT rise and the drops.
  *
  * Bounded: RL_BINS bins per direction, allocated once a direction has RL_ALLOC_BYTES
- * acknowledged (short transfers cannot show a limit); past RL_BINS the bin width doubles and
- * neighbours merge, so any flow length fits.
+ * acknowledged (short transfers cannot show a limit) and grown as time goes on (from
+ * RL_BINS_FIRST, doubling); past RL_BINS the bin width doubles and neighbours merge, so any
+ * flow length fits.  rl_dir_fini() frees them (at the flow's end, after its verdict).
  */
 #ifndef VXS_ANALYZE_RATE_LIMIT_H
 #define VXS_ANALYZE_RATE_LIMIT_H
@@ -27,6 +28,7 @@
 #include "decode/packet.h"
 
 #define RL_BINS 256
+#define RL_BINS_FIRST 16         /* a series starts with this many bins and doubles */
 #define RL_WIDTH_NS 100000000LL    /* 100 ms */
 #define RL_ALLOC_BYTES 131072
 #define RL_MIN_BINS 10             /* busy bins before a verdict (1 s at 100 ms) */
@@ -75,7 +77,8 @@ struct rl_bin {
 struct rl_series {
 	int64_t t0_ns, width_ns;
 	uint32_t nbins, cur;
-	struct rl_bin bin[RL_BINS];
+	uint32_t cap;              /* bins allocated: from RL_BINS_FIRST, doubling to RL_BINS */
+	struct rl_bin bin[];
 };
 
 /* One direction's sender state. */
