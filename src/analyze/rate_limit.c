@@ -23,6 +23,9 @@ void rl_dir_fini(struct rl_dir *d)
 {
 	free(d->s);
 	d->s = NULL;
+	free(d->sk);
+	d->sk = NULL;
+	d->nsk = 0;
 }
 
 /* Halve the number of bins: neighbours merge, the width doubles. */
@@ -121,6 +124,8 @@ static uint32_t covered(const struct rl_dir *d, uint32_t l, uint32_t r)
 
 static void sack_add(struct rl_dir *d, uint32_t l, uint32_t r)
 {
+	if (!d->sk && !(d->sk = malloc(RL_SACK_RANGES * sizeof(d->sk[0]))))
+		return; /* out of memory: these bytes may count again when acknowledged */
 	for (unsigned i = 0; i < d->nsk;) {
 		if (seq_lt(d->sk[i][1], l) || seq_lt(r, d->sk[i][0])) {
 			i++;

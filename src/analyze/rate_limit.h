@@ -85,8 +85,9 @@ struct rl_series {
 struct rl_dir {
 	bool have_nxt, have_una;
 	uint32_t nxt, una;         /* highest sequence sent + 1; cumulative ACK */
-	uint32_t sk[RL_SACK_RANGES][2]; /* SACKed ranges above una: delivery goes on during
-	                                   recovery, and each byte counts once */
+	uint32_t (*sk)[2];         /* SACKed ranges above una (RL_SACK_RANGES, allocated at
+	                              the first SACK block): delivery goes on during
+	                              recovery, and each byte counts once */
 	unsigned nsk;
 	uint64_t segs, payload, ip_bytes, rtx_segs, acked;
 	uint64_t zero_win, win_full;
