@@ -59,6 +59,8 @@ struct qos {
 	struct qos_cfg cfg;
 	uint32_t max_flows;
 	struct qos_flow **slot;
+	struct qos *roll;           /* where the roll-ups below live: itself, or the owner's
+	                               (qos_new_shared) */
 	struct qos_class_stats cls[TC_COUNT];
 	bool started;
 	int64_t t0_ns, width_ns;
@@ -83,6 +85,7 @@ struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
 		return NULL;
 	q->cfg = *cfg;
 	q->max_flows = max_flows;
+	q->roll = q;
 	q->slot = calloc(max_flows ? max_flows : 1, sizeof(*q->slot));
 	q->res = calloc(QOS_MAX_RESULTS, sizeof(*q->res));
 	q->iss = calloc(QOS_MAX_RESULTS, sizeof(*q->iss));
@@ -93,6 +96,22 @@ struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows)
 	if (!q->slot || !q->res || !q->iss || !q->aggd || !q->voice ||
 	    agg_table_init(&q->agg) != 0) {
 		qos_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+struct qos *qos_new_shared(const struct qos_cfg *cfg, uint32_t max_flows, struct qos *owner)
+{
+	struct qos *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->cfg = *cfg;
+	q->max_flows = max_flows;
+	q->roll = owner;
+	q->slot = calloc(max_flows ? max_flows : 1, sizeof(*q->slot));
+	if (!q->slot) {
+		free(q);
 		return NULL;
 	}
 	return q;
@@ -122,6 +141,10 @@ void qos_free(struct qos *q)
 	for (uint32_t i = 0; q->slot && i < q->max_flows; i++)
 		flow_free(q->slot[i]);
 	free(q->slot);
+	if (q->roll != q) {
+		free(q);
+		return;
+	}
 	free(q->res);
 	free(q->iss);
 	agg_table_fini(&q->agg);
@@ -148,7 +171,7 @@ static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const stru
 	qf->cls = tclass_of_flow(&q->cfg.map, f->proto, f->sport, f->dport, qf->dscp0, qf->hint);
 	qf->mss[0] = qf->mss[1] = -1;
 	q->slot[f->idx] = qf;
-	q->cls[qf->cls].flows++;
+	q->roll->cls[qf->cls].flows++;
 	return qf;
 }
 
@@ -161,7 +184,7 @@ static void reclass(struct qos *q, struct qos_flow *qf, const struct flow *f)
 				       qf->hint);
 	if (c == qf->cls)
 		return;
-	struct qos_class_stats *o = &q->cls[qf->cls], *n = &q->cls[c];
+	struct qos_class_stats *o = &q->roll->cls[qf->cls], *n = &q->roll->cls[c];
 	uint64_t pk = qf->packets[0] + qf->packets[1], by = qf->bytes[0] + qf->bytes[1];
 	o->flows--;
 	n->flows++;
@@ -185,15 +208,15 @@ enum tclass qos_flow_class(const struct qos *q, const struct flow *f)
 
 static void series_merge(struct qos *q)
 {
-	unsigned n = (q->nbins + 1) / 2;
+	unsigned n = (q->roll->nbins + 1) / 2;
 	for (int c = 0; c < TC_COUNT; c++) {
-		uint64_t *b = q->cls[c].bins;
+		uint64_t *b = q->roll->cls[c].bins;
 		for (unsigned i = 0; i < n; i++)
-			b[i] = b[2 * i] + (2 * i + 1 < q->nbins ? b[2 * i + 1] : 0);
+			b[i] = b[2 * i] + (2 * i + 1 < q->roll->nbins ? b[2 * i + 1] : 0);
 		memset(&b[n], 0, (QOS_SERIES - n) * sizeof(b[0]));
 	}
-	q->nbins = n;
-	q->width_ns *= 2;
+	q->roll->nbins = n;
+	q->roll->width_ns *= 2;
 }
 
 /* RTP header (RFC 3550 section 5.1): version 2, a payload type with an 8000 Hz clock
@@ -257,7 +280,7 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 	if (!f || !p->has_ip)
 		return;
 	if (p->is_fragment || p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)
-		mtu_packet(&q->mtu, p);
+		mtu_packet(&q->roll->mtu, p);
 	struct qos_flow *qf = flow_get(q, f, p);
 	if (!qf)
 		return;
@@ -265,7 +288,7 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 		reclass(q, qf, f);
 	int d = dir & 1;
 	unsigned dscp = p->tos >> 2, ecn = p->tos & 3;
-	struct qos_class_stats *cs = &q->cls[qf->cls];
+	struct qos_class_stats *cs = &q->roll->cls[qf->cls];
 	qf->dscp_mask[d] |= 1ull << dscp;
 	if (p->ip_len > qf->max_ip[d])
 		qf->max_ip[d] = p->ip_len;
@@ -307,16 +330,16 @@ void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir)
 		rtp_packet(qf, d, p);
 	}
 	/* class throughput over time */
-	if (!q->started) {
-		q->started = true;
-		q->t0_ns = p->ts_ns;
+	if (!q->roll->started) {
+		q->roll->started = true;
+		q->roll->t0_ns = p->ts_ns;
 	}
-	int64_t t = p->ts_ns < q->t0_ns ? 0 : p->ts_ns - q->t0_ns;
-	while (t / q->width_ns >= QOS_SERIES)
+	int64_t t = p->ts_ns < q->roll->t0_ns ? 0 : p->ts_ns - q->roll->t0_ns;
+	while (t / q->roll->width_ns >= QOS_SERIES)
 		series_merge(q);
-	unsigned k = (unsigned)(t / q->width_ns);
-	if (k + 1 > q->nbins)
-		q->nbins = k + 1;
+	unsigned k = (unsigned)(t / q->roll->width_ns);
+	if (k + 1 > q->roll->nbins)
+		q->roll->nbins = k + 1;
 	cs->bins[k] += p->ip_len;
 }
 
@@ -331,14 +354,14 @@ static void agg_progress(struct qos *q, struct qos_rl *qf, enum tclass cls, cons
 	if (!qf->agg_joined[d]) {
 		qf->agg_joined[d] = true;
 		for (int g = 0; g < AGG_GROUPS; g++)
-			qf->agg[d][g] = (int16_t)agg_find(&q->agg, (enum agg_group)g, f, d, cls);
+			qf->agg[d][g] = (int16_t)agg_find(&q->roll->agg, (enum agg_group)g, f, d, cls);
 	}
 	uint64_t rw = r->zero_win + r->win_full;
 	if (r->acked == qf->agg_acked[d] && r->segs == qf->agg_segs[d] &&
 	    r->rtx_segs == qf->agg_rtx[d] && rw == qf->agg_rwnd[d])
 		return;
 	for (int g = 0; g < AGG_GROUPS; g++)
-		agg_add(&q->agg, qf->agg[d][g], ts, r->acked - qf->agg_acked[d],
+		agg_add(&q->roll->agg, qf->agg[d][g], ts, r->acked - qf->agg_acked[d],
 			(uint32_t)(r->segs - qf->agg_segs[d]), (uint32_t)(r->rtx_segs - qf->agg_rtx[d]),
 			(uint32_t)(rw - qf->agg_rwnd[d]));
 	qf->agg_acked[d] = r->acked;
@@ -371,11 +394,11 @@ void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 static void result_add(struct qos *q, const struct flow *f, const struct qos_flow *qf, int d,
 		       const struct rl_dir *r, const struct rl_diag *dg)
 {
-	if (q->nres == QOS_MAX_RESULTS) {
-		q->res_dropped++;
+	if (q->roll->nres == QOS_MAX_RESULTS) {
+		q->roll->res_dropped++;
 		return;
 	}
-	struct qos_rl_result *o = &q->res[q->nres++];
+	struct qos_rl_result *o = &q->roll->res[q->roll->nres++];
 	memset(o, 0, sizeof(*o));
 	o->flow_id = f->id;
 	o->sess_kind = f->session.kind;
@@ -409,10 +432,10 @@ static void result_add(struct qos *q, const struct flow *f, const struct qos_flo
 static void issue_add(struct qos *q, int kind, const struct flow *f, const struct qos_flow *qf,
 		      enum tclass cls, int d0, int d1)
 {
-	q->iss_flows[kind]++;
-	if (q->niss == QOS_MAX_RESULTS)
+	q->roll->iss_flows[kind]++;
+	if (q->roll->niss == QOS_MAX_RESULTS)
 		return;
-	struct qos_mark_issue *m = &q->iss[q->niss++];
+	struct qos_mark_issue *m = &q->roll->iss[q->roll->niss++];
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
 	m->flow_id = f->id;
@@ -486,7 +509,7 @@ void qos_flow_end(struct qos *q, struct flow *f)
 	if (!qf || qf->id != f->id)
 		return;
 	q->slot[f->idx] = NULL;
-	struct qos_class_stats *cs = &q->cls[qf->cls];
+	struct qos_class_stats *cs = &q->roll->cls[qf->cls];
 	enum tclass refined = tclass_refine(qf->cls, f->proto, qf->bytes[0] + qf->bytes[1],
 					    (double)(f->dir[0].last_ns > f->dir[1].last_ns
 							     ? f->dir[0].last_ns
@@ -496,7 +519,7 @@ void qos_flow_end(struct qos *q, struct flow *f)
 	for (int d = 0; d < 2; d++) {
 		if (!qf->packets[d])
 			continue;
-		struct mtu_path *m = mtu_path_get(&q->mtu, d ? &f->dst : &f->src,
+		struct mtu_path *m = mtu_path_get(&q->roll->mtu, d ? &f->dst : &f->src,
 						  d ? &f->src : &f->dst);
 		if (!m)
 			continue;
@@ -548,8 +571,8 @@ void qos_flow_end(struct qos *q, struct flow *f)
 			double p95 = rtp_p95_ms(rp->hist[d]);
 			if (p95 > cs->rtp_delay_p95_ms)
 				cs->rtp_delay_p95_ms = p95;
-			if (qf->cls == TC_VOICE && q->nvoice < QOS_MAX_VOICE) {
-				struct qos_voice_stream *v = &q->voice[q->nvoice++];
+			if (qf->cls == TC_VOICE && q->roll->nvoice < QOS_MAX_VOICE) {
+				struct qos_voice_stream *v = &q->roll->voice[q->roll->nvoice++];
 				v->flow_id = f->id;
 				v->first_frame = f->first_frame;
 				v->packets = rtp_n;
@@ -580,7 +603,7 @@ void qos_flow_end(struct qos *q, struct flow *f)
 		struct rl_diag dg;
 		rl_diagnose(r, &dg);
 		for (int g = 0; qf->trl->agg_joined[d] && g < AGG_GROUPS; g++)
-			agg_member(&q->agg, qf->trl->agg[d][g], f->id, r, &dg);
+			agg_member(&q->roll->agg, qf->trl->agg[d][g], f->id, r, &dg);
 		if (dg.loaded_rtt_ms > cs->rtt_max_ms)
 			cs->rtt_max_ms = dg.loaded_rtt_ms;
 		if (dg.bins >= RL_MIN_BINS || dg.verdict != RL_NONE)

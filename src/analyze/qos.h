@@ -4,8 +4,10 @@
  * Fed from the pipeline hooks: qos_packet() for every packet with a flow, qos_tcp() for every
  * analysed TCP segment, qos_flow_end() when a flow ends.  Per-flow state lives in a table
  * indexed by the flow's slot (one allocation per flow, none per packet; rate-limit bins only
- * for directions that move RL_ALLOC_BYTES).  Results are bounded (QOS_MAX_RESULTS).
- * Single-threaded.
+ * for directions that move RL_ALLOC_BYTES; RTP and rate-limit state only for flows that
+ * carry them; all freed at the flow's end after its roll-up).  Results are bounded
+ * (QOS_MAX_RESULTS).  Single-threaded; several flow tables may share one set of roll-ups
+ * (qos_new_shared) under the caller's lock.
  */
 #ifndef VXS_ANALYZE_QOS_H
 #define VXS_ANALYZE_QOS_H
@@ -107,6 +109,14 @@ struct qos;
 
 /* NULL on out of memory.  max_flows: the flow table's bound (slots). */
 struct qos *qos_new(const struct qos_cfg *cfg, uint32_t max_flows);
+/* A second table of per-flow state (another worker's flows, indexed by its own flow table's
+ * slots) whose roll-ups -- classes, series, results, marking audit, MTU paths, aggregates,
+ * voice streams -- are owner's, so several flow tables give one set of findings.  The caller
+ * serialises qos_packet/qos_tcp/qos_flow_end on all tables sharing an owner (one lock) and
+ * frees them before owner; findings and the accessors below are taken on owner.  NULL on out
+ * of memory. */
+struct qos *qos_new_shared(const struct qos_cfg *cfg, uint32_t max_flows, struct qos *owner);
+/* Frees q's flows (and, for an owner, its roll-ups). */
 void qos_free(struct qos *q);
 
 void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir);

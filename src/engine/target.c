@@ -123,6 +123,8 @@ struct target {
 	pthread_mutex_t agg_mu;                /* services, at flow end */
 	struct service_table *services;
 	pthread_mutex_t app_mu;                /* app, per TCP/UDP packet (nw > 1 only) */
+	pthread_mutex_t qos_mu;                /* the QoS roll-ups (worker 0's qos, shared by
+	                                          the others), per packet (nw > 1 only) */
 	/* --sessions reloaded on SIGHUP: the newest model, a generation the threads compare
 	 * with theirs, and every model loaded (kept to the end: sessions point into them) */
 	_Atomic(const struct aws_config *) aws_cur;
@@ -228,6 +230,7 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 	pthread_mutex_init(&t->arch_mu, NULL);
 	pthread_mutex_init(&t->agg_mu, NULL);
 	pthread_mutex_init(&t->app_mu, NULL);
+	pthread_mutex_init(&t->qos_mu, NULL);
 	t->adm = malloc(sizeof(*t->adm));
 	t->w = calloc(t->nw, sizeof(*t->w)); /* before any thread can look at it */
 	t->services = service_table_new();
@@ -238,6 +241,7 @@ int target_open(struct target **out, const struct target_cfg *cfg, char *err, si
 		service_table_free(t->services);
 		app_analyzer_free(t->app);
 		pthread_mutex_destroy(&t->app_mu);
+		pthread_mutex_destroy(&t->qos_mu);
 		pthread_mutex_destroy(&t->agg_mu);
 		free(t->adm);
 		free(t->w);
@@ -343,8 +347,14 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 		if (w->t->nw > 1)
 			pthread_mutex_unlock(&w->t->app_mu);
 	}
-	if (w->qos && f)
+	if (w->qos && f) {
+		/* per-flow state in the worker's table, roll-ups shared (worker 0's): locked */
+		if (w->t->nw > 1)
+			pthread_mutex_lock(&w->t->qos_mu);
 		qos_packet(w->qos, p, f, dir);
+		if (w->t->nw > 1)
+			pthread_mutex_unlock(&w->t->qos_mu);
+	}
 }
 
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
@@ -354,8 +364,13 @@ static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 	w->tcp_packets++;
 	for (uint32_t m = ta->flags; m; m &= m - 1)
 		w->tcp_flags[__builtin_ctz(m)]++;
-	if (w->qos)
+	if (w->qos) {
+		if (w->t->nw > 1)
+			pthread_mutex_lock(&w->t->qos_mu);
 		qos_tcp(w->qos, p, f, dir, ta);
+		if (w->t->nw > 1)
+			pthread_mutex_unlock(&w->t->qos_mu);
+	}
 }
 
 static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flow_end_reason why)
@@ -366,8 +381,13 @@ static void on_flow_end(void *ctx, struct flow *f, struct flow_ext *fx, enum flo
 	app_flow_end(w->app, f);
 	if (w->t->nw > 1)
 		pthread_mutex_unlock(&w->t->app_mu);
-	if (w->qos)
+	if (w->qos) {
+		if (w->t->nw > 1)
+			pthread_mutex_lock(&w->t->qos_mu);
 		qos_flow_end(w->qos, f);
+		if (w->t->nw > 1)
+			pthread_mutex_unlock(&w->t->qos_mu);
+	}
 	w->flows_by_proto[f->proto == IPPROTO_NUM_TCP ? 0 : f->proto == IPPROTO_NUM_UDP ? 1 : 2]++;
 	struct tcp_health h, *hp = NULL;
 	if (fx && fx->tcp) {
@@ -945,8 +965,12 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 	w->services = t->services;
 	w->app = t->app;
 	uint32_t mf = t->cfg.pipeline.flows.max_flows;
+	/* one set of QoS roll-ups, worker 0's: its findings are the offline ones whichever
+	 * worker a flow ends in */
 	if (t->cfg.qos)
-		w->qos = qos_new(&t->cfg.qos_cfg, mf < 16 ? 16 : mf);
+		w->qos = idx == 0 ? qos_new(&t->cfg.qos_cfg, mf < 16 ? 16 : mf)
+		       : t->w[0].qos ? qos_new_shared(&t->cfg.qos_cfg, mf < 16 ? 16 : mf, t->w[0].qos)
+				     : NULL;
 	if (sr || !w->services || !w->app || (t->cfg.qos && !w->qos)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -1328,7 +1352,7 @@ static int merge_sessions(struct target *t, struct session_table *m)
 /* Every finding, from one aggregation: the shared service table (TCP), the ICMP senders,
  * decode counters and sessions added up over the workers (mirror), the pairs of copies from
  * two mirror points per worker (a conversation's copies all meet in one worker), the shared
- * application analyzer, and the QoS roll-ups per worker (docs/target.md). */
+ * application analyzer, and the shared QoS roll-ups (docs/target.md). */
 static int collect_findings(struct target *t, struct finding_list *all)
 {
 	struct icmp_seen icmp;
@@ -1363,10 +1387,8 @@ static int collect_findings(struct target *t, struct finding_list *all)
 		}
 	}
 	app_findings(t->app, all);
-	for (unsigned i = 0; i < t->nw; i++) {
-		if (t->w[i].qos)
-			qos_findings(t->w[i].qos, all);
-	}
+	if (t->w[0].qos) /* the roll-ups of every worker's flows */
+		qos_findings(t->w[0].qos, all);
 	return 0;
 }
 
@@ -1483,11 +1505,12 @@ void target_free(struct target *t)
 			(void)flowlog_sink_close(w->sink, e2, sizeof(e2));
 		}
 		pipeline_free(w->pl);
-		qos_free(w->qos);
 		strbuf_fini(&w->flow_buf);
 		spsc_fini(&w->q);
 		sess_tab_fini(&w->st);
 	}
+	for (unsigned i = t->nw; i-- > 0 && t->w;) /* worker 0's qos (the roll-ups) last */
+		qos_free(t->w[i].qos);
 	free(t->w);
 	if (t->arch)
 		archive_close(t->arch);
@@ -1503,6 +1526,7 @@ void target_free(struct target *t)
 		free(t->aws_owned[i]);
 	}
 	pthread_mutex_destroy(&t->app_mu);
+	pthread_mutex_destroy(&t->qos_mu);
 	pthread_mutex_destroy(&t->agg_mu);
 	pthread_mutex_destroy(&t->arch_mu);
 	free(t);
