@@ -1,7 +1,8 @@
 /* test_qos.c - traffic classes, the class-map file, and the rate-limit verdicts on synthetic
  * TCP senders whose limit is known (a flat ceiling with a growing queue, with periodic drops,
  * a receiver that closes its window, a sender with idle gaps), and aggregate limits: several
- * senders whose shares move while their sum is flat. */
+ * senders whose shares move while their sum is flat; and roll-ups shared by two flow tables
+ * (the target's workers) equal to one table's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "analyze/qos.h"
 #include "analyze/rate_aggregate.h"
 #include "analyze/rate_limit.h"
 #include "analyze/traffic_class.h"
@@ -303,6 +305,128 @@ static void test_aggregate(void **state)
 	}
 }
 
+
+/* Six bulk TCP connections (a policed pace: every 20th segment resent), their packets
+ * interleaved, through `nq` QoS tables: connection i in table i % nq at slot i / nq (slots
+ * collide across tables on purpose).  With nq == 2, the second table shares the first's
+ * roll-ups (qos_new_shared) or, with !shared, has its own. */
+#define SH_FLOWS 6
+#define SH_SEGS 400
+static struct qos *shared_run(unsigned nq, bool shared, struct qos **second)
+{
+	struct qos_cfg cfg = {.rate_limits = true};
+	tclass_map_default(&cfg.map);
+	struct qos *q[2] = {qos_new(&cfg, 8), NULL};
+	assert_non_null(q[0]);
+	if (nq == 2) {
+		q[1] = shared ? qos_new_shared(&cfg, 8, q[0]) : qos_new(&cfg, 8);
+		assert_non_null(q[1]);
+	}
+	struct flow f[SH_FLOWS];
+	memset(f, 0, sizeof(f));
+	uint32_t seq[SH_FLOWS];
+	for (unsigned i = 0; i < SH_FLOWS; i++) {
+		f[i].id = 1 + i / nq; /* each table numbers its flows */
+		f[i].idx = i / nq;
+		f[i].proto = IPPROTO_NUM_TCP;
+		f[i].src.family = f[i].dst.family = 4;
+		f[i].src.a[0] = f[i].dst.a[0] = 10;
+		f[i].src.a[3] = (uint8_t)(1 + i);
+		f[i].dst.a[2] = 1;
+		f[i].dst.a[3] = 1;
+		f[i].sport = (uint16_t)(40000 + i);
+		f[i].dport = 5001;
+		seq[i] = 1000;
+	}
+	struct packet p;
+	struct tcp_pkt_analysis ta;
+	int64_t t0 = 1000000000LL;
+	for (unsigned k = 0; k < SH_SEGS; k++) {
+		for (unsigned i = 0; i < SH_FLOWS; i++) {
+			struct qos *w = q[i % nq];
+			int64_t t = t0 + (int64_t)k * 8000000 + (int64_t)i * 1000;
+			for (int rep = 0; rep < (k % 20 == 19 ? 2 : 1); rep++) {
+				memset(&p, 0, sizeof(p));
+				memset(&ta, 0, sizeof(ta));
+				ta.ack_rtt_ns = -1;
+				p.has_ip = p.has_l4 = true;
+				p.proto = IPPROTO_NUM_TCP;
+				p.ts_ns = t + rep;
+				p.seq = seq[i];
+				p.payload_len = 1448;
+				p.ip_len = 1500;
+				p.tcp_flags = TCP_ACK;
+				p.mss = -1;
+				qos_packet(w, &p, &f[i], 0);
+				qos_tcp(w, &p, &f[i], 0, &ta);
+			}
+			memset(&p, 0, sizeof(p));
+			memset(&ta, 0, sizeof(ta));
+			p.has_ip = p.has_l4 = true;
+			p.proto = IPPROTO_NUM_TCP;
+			p.ts_ns = t + 2000000;
+			p.ack = seq[i] + 1448;
+			p.ip_len = 52;
+			p.tcp_flags = TCP_ACK;
+			p.mss = -1;
+			ta.ack_rtt_ns = 2000000;
+			qos_packet(w, &p, &f[i], 1);
+			qos_tcp(w, &p, &f[i], 1, &ta);
+			seq[i] += 1448;
+			f[i].dir[0].first_ns = t0;
+			f[i].dir[0].last_ns = f[i].dir[1].last_ns = t;
+		}
+	}
+	for (unsigned i = 0; i < SH_FLOWS; i++)
+		qos_flow_end(q[i % nq], &f[i]);
+	*second = q[1];
+	return q[0];
+}
+
+static void test_shared_rollups(void **state)
+{
+	(void)state;
+	struct qos *none, *one = shared_run(1, false, &none);
+	struct qos *two2, *two = shared_run(2, true, &two2);
+	struct qos *sep2, *sep = shared_run(2, false, &sep2);
+	size_t n1, n2, ns;
+	const struct qos_rl_result *r1 = qos_results(one, &n1), *r2 = qos_results(two, &n2);
+	(void)qos_results(sep, &ns);
+	assert_int_equal(n1, SH_FLOWS);
+	assert_int_equal(n2, n1);
+	assert_int_equal(ns, SH_FLOWS / 2); /* unshared: each table has its own half */
+	for (size_t i = 0; i < n1; i++) {
+		assert_int_equal(r2[i].bytes, r1[i].bytes);
+		assert_int_equal(r2[i].rtx_segs, r1[i].rtx_segs);
+		assert_int_equal(r2[i].diag.verdict, r1[i].diag.verdict);
+		assert_int_equal(r2[i].sport, r1[i].sport);
+	}
+	for (int c = 0; c < TC_COUNT; c++) {
+		const struct qos_class_stats *c1 = qos_class(one, (enum tclass)c);
+		const struct qos_class_stats *c2 = qos_class(two, (enum tclass)c);
+		assert_int_equal(c2->flows, c1->flows);
+		assert_int_equal(c2->packets, c1->packets);
+		assert_int_equal(c2->bytes, c1->bytes);
+		assert_int_equal(c2->tcp_segs, c1->tcp_segs);
+		assert_int_equal(c2->tcp_rtx, c1->tcp_rtx);
+		assert_memory_equal(c2->bins, c1->bins, sizeof(c1->bins));
+	}
+	struct finding_list a = {0}, b = {0};
+	qos_findings(one, &a);
+	qos_findings(two, &b);
+	assert_true(a.n > 0);
+	assert_int_equal(b.n, a.n);
+	for (size_t i = 0; i < a.n; i++)
+		assert_string_equal(b.v[i].kind, a.v[i].kind);
+	findings_free(&a);
+	findings_free(&b);
+	qos_free(two2); /* before its owner */
+	qos_free(two);
+	qos_free(sep2);
+	qos_free(sep);
+	qos_free(one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_map_file),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_shared_rollups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
