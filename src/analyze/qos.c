@@ -354,7 +354,8 @@ static void agg_progress(struct qos *q, struct qos_rl *qf, enum tclass cls, cons
 	if (!qf->agg_joined[d]) {
 		qf->agg_joined[d] = true;
 		for (int g = 0; g < AGG_GROUPS; g++)
-			qf->agg[d][g] = (int16_t)agg_find(&q->roll->agg, (enum agg_group)g, f, d, cls);
+			qf->agg[d][g] = (int16_t)agg_find(&q->roll->agg, (enum agg_group)g, f, d,
+							  cls);
 	}
 	uint64_t rw = r->zero_win + r->win_full;
 	if (r->acked == qf->agg_acked[d] && r->segs == qf->agg_segs[d] &&

@@ -967,10 +967,11 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 	uint32_t mf = t->cfg.pipeline.flows.max_flows;
 	/* one set of QoS roll-ups, worker 0's: its findings are the offline ones whichever
 	 * worker a flow ends in */
-	if (t->cfg.qos)
-		w->qos = idx == 0 ? qos_new(&t->cfg.qos_cfg, mf < 16 ? 16 : mf)
-		       : t->w[0].qos ? qos_new_shared(&t->cfg.qos_cfg, mf < 16 ? 16 : mf, t->w[0].qos)
-				     : NULL;
+	uint32_t qmf = mf < 16 ? 16 : mf;
+	if (t->cfg.qos && idx == 0)
+		w->qos = qos_new(&t->cfg.qos_cfg, qmf);
+	else if (t->cfg.qos && t->w[0].qos)
+		w->qos = qos_new_shared(&t->cfg.qos_cfg, qmf, t->w[0].qos);
 	if (sr || !w->services || !w->app || (t->cfg.qos && !w->qos)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
