@@ -1,6 +1,10 @@
-/* fuzz_app_common.h - the shared driver of the application parser harnesses (fuzz_tls.c,
- * fuzz_sip.c, fuzz_rtp.c): a list of packets on two flows through the whole application
- * analyzer (dispatch, parser, roll-ups, records, findings, reports).
+/* fuzz_app_common.h - the shared parts of the application parser harnesses: an analyzer with
+ * records on (fuzz_app_start), the end of a run -- flow ends, findings, reports, the check that
+ * every flow's parser state was released (fuzz_app_finish) -- used by all of them, and the
+ * driver of fuzz_tls.c, fuzz_sip.c and fuzz_rtp.c (fuzz_app_run): a list of packets on two
+ * flows through the whole application analyzer (dispatch, parser, roll-ups, records,
+ * findings, reports).  fuzz_http.c and fuzz_dns.c keep their own input formats (their corpora
+ * are written in them).  Driver input format:
  *
  *   0       1..2        3 ...
  *   +-------+-----------+--------------------+
@@ -21,7 +25,7 @@
 
 #include "app/app.h"
 
-static void fuzz_addr4(struct ip_addr *a, uint8_t last)
+static inline void fuzz_addr4(struct ip_addr *a, uint8_t last)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = 4;
@@ -29,16 +33,51 @@ static void fuzz_addr4(struct ip_addr *a, uint8_t last)
 	a->a[3] = last;
 }
 
-static void fuzz_app_run(const uint8_t *d, size_t n, uint8_t proto, uint16_t sport, uint16_t dport)
+/* An analyzer writing its records into rb (through rw); NULL on out of memory. */
+static inline struct app_analyzer *fuzz_app_start(struct strbuf *rb, struct jsonw *rw)
 {
 	struct app_analyzer *a = app_analyzer_new();
 	if (!a)
-		return;
+		return NULL;
+	strbuf_init(rb, NULL);
+	jsonw_init(rw, rb);
+	app_set_records(a, rw);
+	return a;
+}
+
+/* End every flow (aborting if a parser kept state on one), then findings and both reports,
+ * and free everything fuzz_app_start made. */
+static inline void fuzz_app_finish(struct app_analyzer *a, struct flow *f, int nflows,
+				   struct strbuf *rb)
+{
+	for (int k = 0; k < nflows; k++) {
+		app_flow_end(a, &f[k]);
+		if (f[k].ext[1]) {
+			fprintf(stderr, "fuzz: flow state not released at flow end\n");
+			abort();
+		}
+	}
+	struct finding_list fl = {0};
+	app_findings(a, &fl);
+	findings_free(&fl);
+	struct strbuf ob;
+	strbuf_init(&ob, NULL);
+	struct jsonw ow;
+	jsonw_init(&ow, &ob);
+	app_report_json(a, &ow);
+	app_report_text(a, &ob);
+	strbuf_fini(&ob);
+	strbuf_fini(rb);
+	app_analyzer_free(a);
+}
+
+static inline void fuzz_app_run(const uint8_t *d, size_t n, uint8_t proto, uint16_t sport, uint16_t dport)
+{
 	struct strbuf rb;
-	strbuf_init(&rb, NULL);
 	struct jsonw rw;
-	jsonw_init(&rw, &rb);
-	app_set_records(a, &rw);
+	struct app_analyzer *a = fuzz_app_start(&rb, &rw);
+	if (!a)
+		return;
 	struct flow f[2];
 	uint32_t next[2][2], last[2][2];
 	memset(f, 0, sizeof(f));
@@ -98,25 +137,7 @@ static void fuzz_app_run(const uint8_t *d, size_t n, uint8_t proto, uint16_t spo
 		app_packet(a, &p, fl, dir);
 		i += len;
 	}
-	for (int k = 0; k < 2; k++) {
-		app_flow_end(a, &f[k]);
-		if (f[k].ext[1]) {
-			fprintf(stderr, "fuzz: flow state not released at flow end\n");
-			abort();
-		}
-	}
-	struct finding_list fl = {0};
-	app_findings(a, &fl);
-	findings_free(&fl);
-	struct strbuf ob;
-	strbuf_init(&ob, NULL);
-	struct jsonw ow;
-	jsonw_init(&ow, &ob);
-	app_report_json(a, &ow);
-	app_report_text(a, &ob);
-	strbuf_fini(&ob);
-	strbuf_fini(&rb);
-	app_analyzer_free(a);
+	fuzz_app_finish(a, f, 2, &rb);
 }
 
 #endif

@@ -25,19 +25,12 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "fuzz_app_common.h"
 #include "app/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
 #define NFLOWS 8
-
-static void addr4(struct ip_addr *a, uint8_t last)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = 4;
-	a->a[0] = 10;
-	a->a[3] = last;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -54,14 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		(void)dns_parse(d, n, &m);
 	}
 
-	struct app_analyzer *a = app_analyzer_new();
+	struct strbuf rb;
+	struct jsonw rw;
+	struct app_analyzer *a = fuzz_app_start(&rb, &rw);
 	if (!a)
 		return 0;
-	struct strbuf rb;
-	strbuf_init(&rb, NULL);
-	struct jsonw rw;
-	jsonw_init(&rw, &rb);
-	app_set_records(a, &rw);
 
 	static const uint16_t ports[4] = {53, 5353, 5355, 53};
 	struct flow f[NFLOWS];
@@ -70,8 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	for (int k = 0; k < NFLOWS; k++) {
 		f[k].id = (uint64_t)k + 1;
 		f[k].proto = k & 1 ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
-		addr4(&f[k].src, 1);
-		addr4(&f[k].dst, 2);
+		fuzz_addr4(&f[k].src, 1);
+		fuzz_addr4(&f[k].dst, 2);
 		f[k].sport = (uint16_t)(40000 + k);
 		f[k].dport = ports[k >> 1];
 		next[k][0] = 1000;
@@ -128,24 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		app_packet(a, &p, fl, dir);
 		i += len;
 	}
-	for (int k = 0; k < NFLOWS; k++) {
-		app_flow_end(a, &f[k]);
-		if (f[k].ext[1]) {
-			fprintf(stderr, "fuzz_dns: flow state not released at flow end\n");
-			abort();
-		}
-	}
-	struct finding_list fl = {0};
-	app_findings(a, &fl);
-	findings_free(&fl);
-	struct strbuf ob;
-	strbuf_init(&ob, NULL);
-	struct jsonw ow;
-	jsonw_init(&ow, &ob);
-	app_report_json(a, &ow);
-	app_report_text(a, &ob);
-	strbuf_fini(&ob);
-	strbuf_fini(&rb);
-	app_analyzer_free(a);
+	fuzz_app_finish(a, f, NFLOWS, &rb);
 	return 0;
 }

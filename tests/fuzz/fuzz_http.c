@@ -26,17 +26,10 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "fuzz_app_common.h"
 #include "app/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
-
-static void addr4(struct ip_addr *a, uint8_t last)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = 4;
-	a->a[0] = 10;
-	a->a[3] = last;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -44,21 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	(void)http_is_request_start(d, n);
 	(void)http_is_response_start(d, n);
 
-	struct app_analyzer *a = app_analyzer_new();
+	struct strbuf rb;
+	struct jsonw rw;
+	struct app_analyzer *a = fuzz_app_start(&rb, &rw);
 	if (!a)
 		return 0;
-	struct strbuf rb;
-	strbuf_init(&rb, NULL);
-	struct jsonw rw;
-	jsonw_init(&rw, &rb);
-	app_set_records(a, &rw);
 
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	f.id = 1;
 	f.proto = IPPROTO_NUM_TCP;
-	addr4(&f.src, 1);
-	addr4(&f.dst, 2);
+	fuzz_addr4(&f.src, 1);
+	fuzz_addr4(&f.dst, 2);
 	f.sport = 40000;
 	f.dport = 80;
 	uint32_t next[2] = {1000, 90000};
@@ -115,22 +105,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		app_packet(a, &p, &f, dir);
 		i += len;
 	}
-	app_flow_end(a, &f);
-	if (f.ext[1]) {
-		fprintf(stderr, "fuzz_http: flow state not released at flow end\n");
-		abort();
-	}
-	struct finding_list fl = {0};
-	app_findings(a, &fl);
-	findings_free(&fl);
-	struct strbuf ob;
-	strbuf_init(&ob, NULL);
-	struct jsonw ow;
-	jsonw_init(&ow, &ob);
-	app_report_json(a, &ow);
-	app_report_text(a, &ob);
-	strbuf_fini(&ob);
-	strbuf_fini(&rb);
-	app_analyzer_free(a);
+	fuzz_app_finish(a, &f, 1, &rb);
 	return 0;
 }
