@@ -245,3 +245,40 @@ if c["dropped"]["total"] != 0 or c["selected"] != c["mirrored"]:
 print(c["mirrored"])
 PY
 }
+
+# target_mixed_traffic V4 V6: real traffic from namespace src to namespace peer (addresses V4 and
+# [V6]): HTTP over IPv4 and IPv6 (python http.server, curl; a 404 among them), a 2 s iperf3
+# transfer, pings and 20 UDP datagrams.  Writes its logs in $T.
+target_mixed_traffic()
+{
+	local v4=$1 v6=$2
+	ns_spawn peer "$T/http.log" python3 -m http.server --bind :: 8080 --directory "$ROOT/tests"
+	wait_port peer 8080
+	ns_spawn peer "$T/iperf.log" iperf3 -s -1 -p 5201
+	wait_port peer 5201
+	for _ in 1 2 3; do
+		nsx src curl -s -o /dev/null "http://$v4:8080/run.sh" || vxs_die "curl v4"
+		nsx src curl -s -o /dev/null "http://[$v6]:8080/e2e/lib.sh" || vxs_die "curl v6"
+		nsx src curl -s -o /dev/null "http://$v4:8080/nothing-here" # a 404
+	done
+	nsx src iperf3 -c "$v4" -p 5201 -t 2 -b 20M -l 1400 >"$T/iperf-client.log" ||
+		vxs_die "iperf3"
+	nsx src ping -c 3 -i 0.2 "$v4" >/dev/null || vxs_die "ping"
+	nsx src python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"datagram %d" % i, (sys.argv[1], 9999))' "$v4"
+}
+
+# target_check_ops HTTP SESSION: while the target runs in namespace tgt, /healthz at HTTP
+# answers 200 and /metrics parses, says up, and counts packets for SESSION.
+target_check_ops()
+{
+	local http=$1 session=$2 code
+	code=$(nsx tgt curl -s -o "$T/healthz" -w '%{http_code}' "http://$http/healthz")
+	[ "$code" = 200 ] || vxs_die "/healthz answered $code"
+	nsx tgt curl -s -o "$T/metrics.txt" "http://$http/metrics" || vxs_die "GET /metrics"
+	$TCHECK metrics "$T/metrics.txt" --expect "vxscope_rx_packets_total{session=\"$session\"}>0" \
+		--expect 'vxscope_up==1' >/dev/null || vxs_die "/metrics"
+}

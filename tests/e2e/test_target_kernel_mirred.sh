@@ -40,30 +40,10 @@ TD_SRC=$VXS_LAST_PID
 vxlan_mirror src eth0 4242 10.96.0.1 10.96.9.2
 
 # real traffic
-ns_spawn peer "$T/http.log" python3 -m http.server --bind :: 8080 --directory "$ROOT/tests"
-wait_port peer 8080
-ns_spawn peer "$T/iperf.log" iperf3 -s -1 -p 5201
-wait_port peer 5201
-for _ in 1 2 3; do
-	nsx src curl -s -o /dev/null "http://10.96.0.2:8080/run.sh" || vxs_die "curl v4"
-	nsx src curl -s -o /dev/null "http://[fd96::2]:8080/e2e/lib.sh" || vxs_die "curl v6"
-	nsx src curl -s -o /dev/null "http://10.96.0.2:8080/nothing-here" # a 404
-done
-nsx src iperf3 -c 10.96.0.2 -p 5201 -t 2 -b 20M -l 1400 >"$T/iperf-client.log" ||
-	vxs_die "iperf3"
-nsx src ping -c 3 -i 0.2 10.96.0.2 >/dev/null || vxs_die "ping"
-nsx src python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(20):
-    s.sendto(b"datagram %d" % i, ("10.96.0.2", 9999))'
+target_mixed_traffic 10.96.0.2 fd96::2
 
 # operations while running
-code=$(nsx tgt curl -s -o "$T/healthz" -w '%{http_code}' "http://$HTTP/healthz")
-[ "$code" = 200 ] || vxs_die "/healthz answered $code"
-nsx tgt curl -s -o "$T/metrics.txt" "http://$HTTP/metrics" || vxs_die "GET /metrics"
-$TCHECK metrics "$T/metrics.txt" --expect 'vxscope_rx_packets_total{session="vxlan-4242-10.96.0.1"}>0' \
-	--expect 'vxscope_up==1' >/dev/null || vxs_die "/metrics"
+target_check_ops "$HTTP" vxlan-4242-10.96.0.1
 
 # end the mirror (background IPv6/ARP chatter would go on being mirrored), then let the last
 # datagrams reach both captures and the target
