@@ -16,6 +16,7 @@
 
 #include "base/hash.h"
 #include "output/pkt_writer.h"
+#include "output/write_behind.h"
 
 extern char **environ;
 
@@ -50,6 +51,7 @@ struct archive {
 	uint64_t uses;
 	char errmsg[ARCH_PATH + 128];
 	unsigned children;
+	struct write_behind *wb; /* cfg.write_behind: the thread that writes the files */
 };
 
 static void set_error(struct archive *a, const char *what, const char *path, int e)
@@ -112,6 +114,12 @@ int archive_new(struct archive **out, const struct archive_cfg *cfg, char *err, 
 		free(a);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	if (cfg->write_behind && (r = write_behind_new(&a->wb))) {
+		snprintf(err, errlen, "archive writer thread: %s", strerror(-r));
+		free(a->slots);
+		free(a);
+		return r;
 	}
 	for (char *const *p = cfg->post_argv; p && *p; p++)
 		a->nargv++;
@@ -255,7 +263,7 @@ static int open_file(struct archive *a, struct arch_session *s, int linktype, in
 		if (access(s->part, F_OK) && access(final, F_OK))
 			break;
 	}
-	r = pkt_writer_open(&s->w, s->part, PKT_FORMAT_PCAPNG, linktype);
+	r = pkt_writer_open_behind(&s->w, s->part, PKT_FORMAT_PCAPNG, linktype, a->wb);
 	if (r) {
 		s->w = NULL;
 		fail(a, s, ts_ns, "creating", -r);
@@ -403,6 +411,7 @@ void archive_close(struct archive *a)
 		if (a->children)
 			usleep(20000);
 	}
+	write_behind_free(a->wb);
 	free(a->slots);
 	free(a);
 }

@@ -15,11 +15,13 @@
  * may be cut), the error counted, and the session's frames are counted as lost - not written -
  * until retry_ns has passed; then a new file is tried.  Analysis elsewhere goes on.
  *
- * Not thread-safe: one caller at a time (the engine serialises).
+ * Not thread-safe: one caller at a time (the engine serialises).  With write_behind, the
+ * archive's own thread writes the buffers its caller fills.
  */
 #ifndef VXS_OUTPUT_ARCHIVE_H
 #define VXS_OUTPUT_ARCHIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,8 +33,12 @@ struct archive_cfg {
 	char *const *post_argv;  /* NULL, or a NULL-terminated command; the file is appended */
 	int64_t retry_ns;        /* after a write failure; 0 -> 5 s */
 	unsigned max_sessions;   /* 0 -> 4096; frames of further sessions are counted as lost */
-	unsigned max_open;       /* 0 -> 128 files open at once (each holds a 1 MiB buffer);
-	                            past it the least recently written file is finished */
+	unsigned max_open;       /* 0 -> 128 files open at once (each holds 1 MiB of buffers,
+	                            2 MiB write-behind); past it the least recently written file
+	                            is finished */
+	bool write_behind;       /* a thread of the archive makes the write(2) calls, so the
+	                            caller only fills buffers (write_behind.h); flushes, finishes
+	                            and close wait for it */
 };
 
 struct archive_stats {

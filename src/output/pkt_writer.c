@@ -14,8 +14,11 @@
  * Options: code (16), length (16), value padded to 32 bits; the list ends with opt_endofopt.
  * Output goes through our own buffer and write(2); the first failure is kept in w->err and
  * returned from then on (a writer that silently drops frames is worse than one that stops).
+ * With a write_behind, full buffers are written by its thread while the next one is filled.
  */
 #include "output/pkt_writer.h"
+
+#include "output/write_behind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PW_BUF     (1u << 20)
+#define PW_BUF     (1u << 20) /* a synchronous writer's buffer */
+#define PW_NBUF    4          /* a write-behind writer's buffers ... */
+#define PW_ABUF    (512u << 10) /* ... of this size: one is filled while the others are written */
 #define PW_SNAPLEN 262144u
 #define PW_MAX_OPT 65532u /* longest option value we write: 16-bit length, padded */
 
@@ -46,12 +51,27 @@ struct pkt_writer {
 	uint32_t nifs; /* pcapng IDBs written */
 	uint64_t count;
 	int err;    /* first -errno, sticky */
-	size_t len; /* bytes in buf */
-	uint8_t buf[PW_BUF];
+	uint8_t *buf; /* the buffer being filled */
+	size_t cap;   /* its size */
+	size_t len;   /* bytes in buf */
+	/* Write-behind (wb != NULL): buffers go to wb's thread in turn; bufs[cur] is filled. */
+	struct write_behind *wb;
+	struct wb_stream stream;
+	struct wb_job jobs[PW_NBUF];
+	uint8_t *bufs[PW_NBUF];
+	unsigned cur;
 };
 
 static int write_all(struct pkt_writer *w, const uint8_t *p, size_t n)
 {
+	if (w->wb) {
+		/* Past the queue: only after everything queued is written. */
+		int r = wb_stream_drain(w->wb, &w->stream);
+		if (r) {
+			w->err = r;
+			return r;
+		}
+	}
 	while (n) {
 		ssize_t k = write(w->fd, p, n);
 		if (k < 0) {
@@ -70,13 +90,45 @@ static int write_all(struct pkt_writer *w, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* Hand the buffer to the writer thread and take the next one, once its last write is done. */
+static int flush_behind(struct pkt_writer *w)
+{
+	if (w->len) {
+		struct wb_job *j = &w->jobs[w->cur];
+		j->stream = &w->stream;
+		j->data = w->buf;
+		j->len = w->len;
+		wb_submit(w->wb, j);
+		w->cur = (w->cur + 1) % PW_NBUF;
+		w->buf = w->bufs[w->cur];
+		w->len = 0;
+	}
+	int r = wb_job_wait(w->wb, &w->jobs[w->cur]);
+	if (r)
+		w->err = r;
+	return r;
+}
+
 static int flush(struct pkt_writer *w)
 {
 	if (w->err)
 		return w->err;
+	if (w->wb)
+		return flush_behind(w);
 	size_t n = w->len;
 	w->len = 0;
 	return write_all(w, w->buf, n);
+}
+
+/* Make n contiguous bytes free in the buffer: false on a write error or when n is larger
+ * than the buffer. */
+static bool reserve(struct pkt_writer *w, size_t n)
+{
+	if (n <= w->cap - w->len)
+		return true;
+	if (flush(w))
+		return false;
+	return n <= w->cap;
 }
 
 /* Append bytes; a write failure is remembered in w->err and checked by the callers. */
@@ -84,10 +136,10 @@ static void put(struct pkt_writer *w, const void *p, size_t n)
 {
 	if (w->err || n == 0)
 		return;
-	if (n > sizeof(w->buf) - w->len) {
+	if (n > w->cap - w->len) {
 		if (flush(w))
 			return;
-		if (n >= sizeof(w->buf)) {
+		if (n >= w->cap) {
 			write_all(w, p, n);
 			return;
 		}
@@ -178,36 +230,71 @@ static void write_shb(struct pkt_writer *w)
 	put32(w, blen);
 }
 
-int pkt_writer_open(struct pkt_writer **out, const char *path, enum pkt_format fmt, int linktype)
+static void free_writer(struct pkt_writer *w)
+{
+	if (w->wb) {
+		for (unsigned i = 0; i < PW_NBUF; i++)
+			free(w->bufs[i]);
+	} else {
+		free(w->buf);
+	}
+	free(w);
+}
+
+int pkt_writer_open_behind(struct pkt_writer **out, const char *path, enum pkt_format fmt,
+			   int linktype, struct write_behind *wb)
 {
 	*out = NULL;
 	if (fmt != PKT_FORMAT_PCAP && fmt != PKT_FORMAT_PCAPNG)
 		return -EINVAL;
 	if (fmt == PKT_FORMAT_PCAP && (linktype < 0 || linktype > 0xffff))
 		return -EINVAL;
-	struct pkt_writer *w = malloc(sizeof(*w));
+	struct pkt_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	memset(w, 0, offsetof(struct pkt_writer, buf));
 	w->fmt = fmt;
 	w->linktype = linktype;
+	w->wb = wb;
+	if (wb) {
+		for (unsigned i = 0; i < PW_NBUF; i++) {
+			w->jobs[i].done = true; /* free to fill */
+			if (!(w->bufs[i] = malloc(PW_ABUF))) {
+				free_writer(w);
+				return -ENOMEM;
+			}
+		}
+		w->buf = w->bufs[0];
+		w->cap = PW_ABUF;
+	} else {
+		if (!(w->buf = malloc(PW_BUF))) {
+			free(w);
+			return -ENOMEM;
+		}
+		w->cap = PW_BUF;
+	}
 	if (strcmp(path, "-") == 0) {
 		w->fd = STDOUT_FILENO;
 	} else {
 		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (w->fd < 0) {
 			int rc = -errno;
-			free(w);
+			free_writer(w);
 			return rc;
 		}
 		w->close_fd = true;
 	}
+	w->stream.fd = w->fd;
 	if (fmt == PKT_FORMAT_PCAP)
 		write_pcap_header(w);
 	else
 		write_shb(w);
 	*out = w;
 	return 0;
+}
+
+int pkt_writer_open(struct pkt_writer **out, const char *path, enum pkt_format fmt, int linktype)
+{
+	return pkt_writer_open_behind(out, path, fmt, linktype, NULL);
 }
 
 int pkt_writer_add_interface(struct pkt_writer *w, int linktype, const char *name,
@@ -272,9 +359,28 @@ int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const u
 			return -EINVAL;
 		if (comment && !*comment)
 			comment = NULL; /* no empty opt_comment */
+		uint64_t ts = (uint64_t)ts_ns;
+		if (!comment) {
+			/* The common case in one piece: header, data, padding, trailer. */
+			uint32_t blen = (uint32_t)(28 + pad4(caplen) + 4);
+			if (reserve(w, blen)) {
+				uint8_t *p = w->buf + w->len;
+				uint32_t h[7] = {PCAPNG_EPB,   blen,   ifid,   (uint32_t)(ts >> 32),
+						 (uint32_t)ts, caplen, wirelen};
+				memcpy(p, h, sizeof(h));
+				memcpy(p + 28, data, caplen);
+				memset(p + 28 + caplen, 0, pad4(caplen) - caplen);
+				memcpy(p + blen - 4, &blen, 4);
+				w->len += blen;
+				w->count++;
+				return 0;
+			}
+			if (w->err)
+				return w->err;
+			/* larger than the buffer: piece by piece below */
+		}
 		size_t clen = comment ? opt_strlen(comment) : 0;
 		size_t blen = 28 + pad4(caplen) + (comment ? opt_size(clen) + 4 : 0) + 4;
-		uint64_t ts = (uint64_t)ts_ns;
 		put32(w, PCAPNG_EPB);
 		put32(w, (uint32_t)blen);
 		put32(w, ifid);
@@ -298,7 +404,13 @@ int pkt_writer_write(struct pkt_writer *w, uint32_t ifid, int64_t ts_ns, const u
 
 int pkt_writer_flush(struct pkt_writer *w)
 {
-	return flush(w);
+	int r = flush(w);
+	if (!r && w->wb) {
+		r = wb_stream_drain(w->wb, &w->stream);
+		if (r)
+			w->err = r;
+	}
+	return r;
 }
 
 uint64_t pkt_writer_count(const struct pkt_writer *w)
@@ -311,8 +423,13 @@ int pkt_writer_close(struct pkt_writer *w)
 	if (!w)
 		return 0;
 	int rc = flush(w);
+	if (w->wb) {
+		int r = wb_stream_drain(w->wb, &w->stream); /* also after a failure: jobs in flight */
+		if (!rc)
+			rc = r;
+	}
 	if (w->close_fd && close(w->fd) != 0 && !rc)
 		rc = -errno;
-	free(w);
+	free_writer(w);
 	return rc;
 }

@@ -5,8 +5,8 @@
  * if_description, if_tsresol = 9 i.e. nanoseconds), EPBs with an optional opt_comment.
  *
  * Every write is checked: the first failure (ENOSPC, EIO, ...) is returned as -errno and
- * remembered; later writes fail fast with the same error.  Data goes through a large stdio
- * buffer.  "-" writes standard output.
+ * remembered; later writes fail fast with the same error.  Data goes through a 1 MiB buffer
+ * (or, write-behind, four of 512 KiB).  "-" writes standard output.
  */
 #ifndef VXS_OUTPUT_PKT_WRITER_H
 #define VXS_OUTPUT_PKT_WRITER_H
@@ -25,6 +25,13 @@ struct pkt_writer;
  * ignored (each interface has its own).  0 or -errno; *out owned by the caller. */
 int pkt_writer_open(struct pkt_writer **out, const char *path, enum pkt_format fmt, int linktype)
 	__attribute__((warn_unused_result));
+
+/* The same, with the write(2) calls made by wb's thread (write_behind.h): full buffers are
+ * handed over and filling goes on.  Errors are returned as they become known (by a later
+ * write, a flush or the close); pkt_writer_flush and pkt_writer_close wait for the thread. */
+struct write_behind;
+int pkt_writer_open_behind(struct pkt_writer **out, const char *path, enum pkt_format fmt,
+			   int linktype, struct write_behind *wb) __attribute__((warn_unused_result));
 
 /* pcapng: add an interface (IDB) and return its id in *ifid.  name and description may be
  * NULL.  pcap: only one link type exists; *ifid = 0 and -EINVAL if linktype differs. */
