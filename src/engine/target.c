@@ -35,7 +35,9 @@
 #define WORKER_SESSIONS 4096
 #define LABEL_LEN 80
 #define FLUSH_NS 1000000000LL
-#define RX_COALESCE_NS 200000L /* 200 us: a 64 MiB buffer holds far more than that */
+#define RX_COALESCE_NS 500000L /* 500 us: 250 datagrams at 500k/s; a 256 MiB buffer holds 0.2 s */
+#define RX_ROUND_BATCHES 16   /* recvmmsg batches per socket and round */
+#define RX_IFACE_ROUND 256    /* frames per round from an interface */
 
 /* What the receiver queues per datagram, followed by the frame bytes. */
 struct rx_rec {
@@ -840,7 +842,7 @@ static int rx_iface_read(struct target *t, char *err, size_t errlen)
 {
 	rx_lock(t);
 	int n = 0, rc = LIVE_TIMEOUT;
-	while (n < 256) {
+	while (n < RX_IFACE_ROUND) {
 		struct packet p;
 		rc = live_next(t->iface, &p, 0);
 		if (rc != CAPTURE_FRAME)
@@ -880,38 +882,45 @@ static void *rx_main(void *arg)
 		pfd[i].events = POLLIN;
 	}
 	char err[512];
+	bool flowing = false; /* the last round read something: skip poll, traffic goes on */
 	while (!atomic_load_explicit(&t->stopping, memory_order_acquire)) {
 		struct admission *na = atomic_exchange(&t->adm_next, NULL);
 		if (na) {
 			free(t->adm);
 			t->adm = na;
 		}
-		int r = poll(pfd, n, 100);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0) {
-			rx_publish(t);
-			if (t->inline_worker)
-				inline_housekeeping(&t->w[0], false);
-			continue;
+		if (!flowing) {
+			int r = poll(pfd, n, 100);
+			if (r < 0 && errno != EINTR)
+				break;
+			if (r <= 0) {
+				rx_publish(t);
+				if (t->inline_worker)
+					inline_housekeeping(&t->w[0], false);
+				continue;
+			}
 		}
 		int got = 0;
+		bool more = false; /* a socket still held data when its round ended */
 		for (unsigned i = 0; i < n; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+			if (!flowing && !(pfd[i].revents & (POLLIN | POLLERR)))
 				continue;
 			int k = t->iface ? rx_iface_read(t, err, sizeof(err))
-					 : rx_sock_read(t, &t->socks[i], 16);
+					 : rx_sock_read(t, &t->socks[i], RX_ROUND_BATCHES);
 			if (k < 0 && t->iface)
 				tlog(t, "%s", err);
 			got += k > 0 ? k : 0;
+			more |= t->iface ? k >= RX_IFACE_ROUND : k >= RX_ROUND_BATCHES * UDP_RX_BATCH;
 		}
+		flowing = got > 0;
 		rx_publish(t);
 		if (t->inline_worker)
 			inline_housekeeping(&t->w[0], false);
-		/* Light load: let datagrams gather in the socket buffer for a moment, so each
-		 * wake-up reads a batch rather than one or two (the kernel's NAPI idea).  Under
-		 * load batches come back full and this never sleeps. */
-		if (got < UDP_RX_BATCH / 2) {
+		/* The sockets are drained: let datagrams gather in the socket buffer for a moment
+		 * so the next round reads whole batches, rather than one or two per system call
+		 * (the kernel's NAPI idea).  While traffic flows this replaces poll(); under
+		 * overload a round never drains and this never sleeps. */
+		if (flowing && !more) {
 			struct timespec ts = {0, RX_COALESCE_NS};
 			nanosleep(&ts, NULL);
 		}
@@ -1033,6 +1042,10 @@ int target_start(struct target *t, char *err, size_t errlen)
 		}
 	}
 	if (t->cfg.archive) {
+		/* The receive thread fills the archive's buffers; a thread of the archive writes
+		 * them, on the other core (bench/README.md: a third of the receive thread's time
+		 * was write(2)). */
+		t->cfg.archive_cfg.write_behind = true;
 		int r = archive_new(&t->arch, &t->cfg.archive_cfg, err, errlen);
 		if (r)
 			return r;
