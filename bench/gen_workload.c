@@ -167,7 +167,8 @@ static struct {
 	bool plain;
 	uint32_t snap;   /* 0 = whole frames; else caplen = outer + first N inner bytes */
 	uint32_t pktlen; /* AWS PacketLength: inner frame cut to N before encapsulation */
-} opt = {NULL, 2000000, 1, false, 0, 0};
+	int64_t start;   /* seconds since 1970 of the capture's start */
+} opt = {NULL, 2000000, 1, false, 0, 0, EPOCH_S};
 
 static struct {
 	uint64_t segs, written, file_bytes, wire_bytes, tcp_pkts, udp_pkts, v6_pkts, retx, lost;
@@ -764,7 +765,7 @@ static void write_frame(struct conn *c, const struct ev *e)
 	}
 	if (caplen < wirelen || (opt.pktlen && 14 + iplen > opt.pktlen))
 		st.trunc++;
-	rec[0] = (uint32_t)(EPOCH_S + e->t / 1000000000LL);
+	rec[0] = (uint32_t)(opt.start + e->t / 1000000000LL);
 	rec[1] = (uint32_t)(e->t % 1000000000LL);
 	rec[2] = (uint32_t)caplen;
 	rec[3] = (uint32_t)wirelen;
@@ -1435,7 +1436,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: gen_workload -o OUT.pcap [-n PACKETS] [--plain] [--seed S] [--snap N]\n"
-	    "                    [--packet-length N]\n"
+	    "                    [--packet-length N] [--start SECONDS]\n"
 	    "  -n N               packets to write (default 2000000)\n"
 	    "  --plain            the inner frames only, without VXLAN encapsulation\n"
 	    "  --seed S           PRNG seed (default 1): same arguments, same bytes\n"
@@ -1443,7 +1444,11 @@ static void usage(FILE *f)
 	    "                     (caplen < wirelen, as a capture with a snap length)\n"
 	    "  --packet-length N  AWS PacketLength: cut the inner frame to N bytes before\n"
 	    "                     encapsulating (outer lengths match, inner IP length does not;\n"
-	    "                     with --plain the same as --snap)\n");
+	    "                     with --plain the same as --snap)\n"
+	    "  --start SECONDS    capture start, seconds since 1970 (default %lld: 2024-06-10\n"
+	    "                     06:13:20 UTC); files with other seeds and later starts can be\n"
+	    "                     joined into a longer capture with the same live flows\n",
+	    EPOCH_S);
 }
 
 static uint64_t parse_num(const char *s, const char *what)
@@ -1468,6 +1473,7 @@ int main(int argc, char **argv)
 	    {"snap", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"packet-length", required_argument, NULL, 'L'},
+	    {"start", required_argument, NULL, 'T'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct timespec t0, t1;
@@ -1497,6 +1503,13 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			opt.pktlen = (uint32_t)parse_num(optarg, "packet length");
+			break;
+		case 'T':
+			opt.start = (int64_t)parse_num(optarg, "start time");
+			if (opt.start > (int64_t)UINT32_MAX - 100000) {
+				fprintf(stderr, "gen_workload: --start past what pcap holds\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
