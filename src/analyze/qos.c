@@ -153,6 +153,12 @@ void qos_free(struct qos *q)
 	free(q);
 }
 
+void qos_prefetch(const struct qos *q, const struct flow *f)
+{
+	if (f->idx < q->max_flows)
+		__builtin_prefetch(q->slot[f->idx]);
+}
+
 static struct qos_flow *flow_get(struct qos *q, const struct flow *f, const struct packet *p)
 {
 	if (f->idx >= q->max_flows)

@@ -120,6 +120,8 @@ struct qos *qos_new_shared(const struct qos_cfg *cfg, uint32_t max_flows, struct
 void qos_free(struct qos *q);
 
 void qos_packet(struct qos *q, const struct packet *p, struct flow *f, int dir);
+/* Start loading f's QoS state (a cache prefetch; nothing changes). */
+void qos_prefetch(const struct qos *q, const struct flow *f);
 void qos_tcp(struct qos *q, const struct packet *p, struct flow *f, int dir,
 	     const struct tcp_pkt_analysis *ta);
 void qos_flow_end(struct qos *q, struct flow *f);

@@ -107,6 +107,13 @@ static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir
 	}
 }
 
+static void on_prefetch(void *ctx, const struct flow *f)
+{
+	struct analyze *a = ctx;
+	if (a->qos)
+		qos_prefetch(a->qos, f);
+}
+
 static void on_tcp(void *ctx, const struct packet *p, struct flow *f, int dir,
 		   const struct tcp_pkt_analysis *ta)
 {
@@ -384,6 +391,7 @@ int cmd_analyze(int argc, char **argv)
 		}
 	}
 	cfg.hooks.on_packet = on_packet;
+	cfg.hooks.prefetch = on_prefetch;
 	cfg.hooks.on_tcp = on_tcp;
 	cfg.hooks.on_flow_end = on_flow_end;
 	cfg.hooks.ctx = a;

@@ -154,10 +154,17 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 	struct tcp_pkt_analysis ta, *tap = NULL;
 	if (pl->flows && p->has_ip) {
 		f = flow_table_find(pl->flows, p, &dir);
-		if (!f)
+		if (!f) {
 			pl->st.flow_alloc_failures++;
-		else
+		} else {
 			f->aws = sess ? sess->aws : NULL; /* flows are keyed by session */
+			/* The flow's own state hangs off it: ask for it now, so those cache misses
+			 * overlap each other and the work below instead of coming one by one. */
+			__builtin_prefetch(f->ext[0]);
+			__builtin_prefetch(f->ext[1]);
+			if (pl->cfg.hooks.prefetch)
+				pl->cfg.hooks.prefetch(pl->cfg.hooks.ctx, f);
+		}
 	}
 	/* The same conversation seen at two mirror points is analysed from one of them: the
 	 * session that delivered the first copy.  Once copies link a flow to that session's flow
@@ -199,8 +206,13 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 			return;
 		}
 	}
-	if (f)
+	if (f) {
+		/* the first-level prefetch above has had time: now the connection behind it */
+		const struct flow_ext *px = f->ext[0];
+		if (px && px->tcp && p->proto == IPPROTO_NUM_TCP)
+			tcp_conv_prefetch(px->tcp);
 		flow_table_count(pl->flows, f, dir, p);
+	}
 	if (f) {
 		struct flow_ext *fx = f->ext[0];
 		if (!fx) {

@@ -55,6 +55,9 @@ struct pipeline_hooks {
 	 * a header copy, delivered after the window, and p->payload is NULL). */
 	void (*on_tcp)(void *ctx, const struct packet *p, struct flow *f, int dir,
 		       const struct tcp_pkt_analysis *ta);
+	/* Optional: the flow of the packet being processed was just found; start loading the
+	 * hook's own state of f (__builtin_prefetch) that on_packet/on_tcp will use. */
+	void (*prefetch)(void *ctx, const struct flow *f);
 	/* A flow ends (after the pipeline's own sinks saw it). */
 	void (*on_flow_end)(void *ctx, struct flow *f, struct flow_ext *fx,
 			    enum flow_end_reason why);

@@ -333,6 +333,13 @@ void target_describe(const struct target *t, struct strbuf *b)
 
 /* ---------------------------------------------------------------- workers */
 
+static void on_prefetch(void *ctx, const struct flow *f)
+{
+	struct worker *w = ctx;
+	if (w->qos)
+		qos_prefetch(w->qos, f); /* the worker's own per-flow table: no lock */
+}
+
 static void on_packet(void *ctx, const struct packet *p, struct flow *f, int dir,
 		      const struct tcp_pkt_analysis *ta)
 {
@@ -999,6 +1006,7 @@ static int worker_init(struct target *t, struct worker *w, unsigned idx, char *e
 		pc.flowlogs = w->sink;
 	}
 	pc.hooks.on_packet = on_packet;
+	pc.hooks.prefetch = on_prefetch;
 	pc.hooks.on_tcp = on_tcp;
 	pc.hooks.on_flow_end = on_flow_end;
 	pc.hooks.ctx = w;
