@@ -15,6 +15,11 @@
 #   TB_RCVBUF    socket receive buffer for both, bytes (default 268435456 = vxscope's default;
 #                tcpdump gets the same as its -B ring)
 #   TB_TARGET_ARGS  extra arguments for vxscope target
+#   TB_RING      MB:N - both receivers write a ring of files, as a capture box that runs for
+#                days does: vxscope --rotate-size MB --rotate-count N (per session), tcpdump
+#                -C MB*SESSIONS -W N (one file series); default 64:4, about 1 GB kept by each.
+#                "none": one growing file each (on a VM this measures how fast the host hands
+#                out fresh memory more than the receivers: see bench/README.md)
 #   TB_OUT       table file (default: a new /tmp/vxscope-target-bench.*.txt)
 #   TB_JSON      JSON file (default: TB_OUT with .json)
 #   TB_NOBUILD=1 do not run make first
@@ -30,12 +35,22 @@ PACKETS=${TB_PACKETS:-200000}
 WORKERS=${TB_WORKERS:-1}
 REPEAT=${TB_REPEAT:-1}
 RCVBUF=${TB_RCVBUF:-268435456}
+RING=${TB_RING:-64:4}
+SESSIONS=4 # in the bench workload
 VXSCOPE=$ROOT/build/release/vxscope
 GEN=$ROOT/build/release/tools/gen_workload
 SEND=$ROOT/build/release/tools/vxlan_send
 SINK=$ROOT/build/release/tools/udp_sink
 
 die() { echo "target.sh: $*" >&2; exit 1; }
+VX_RING= TD_RING=
+if [ "$RING" != none ]; then
+	RING_MB=${RING%%:*} RING_N=${RING#*:}
+	case "$RING_MB$RING_N" in *[!0-9]* | "") die "TB_RING: MB:N or none" ;; esac
+	VX_RING="--rotate-size $RING_MB --rotate-count $RING_N"
+	# -Z root: tcpdump opens each new file of the ring after dropping privileges otherwise
+	TD_RING="-C $((RING_MB * SESSIONS * 1048576 / 1000000)) -W $RING_N -Z root"
+fi
 for v in $RATES $SECS $PACKETS $WORKERS $RCVBUF $REPEAT; do
 	case $v in *[!0-9]* | "") die "TB_RATES, TB_SECONDS, TB_PACKETS, TB_WORKERS, TB_RCVBUF, TB_REPEAT: numbers" ;; esac
 done
@@ -104,10 +119,31 @@ say "vxscope target benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $
 	"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 say "workload: bench/gen_workload -n $PACKETS --seed 1 (looped), $SECS s per rate, loopback in" \
 	"a private namespace; vxscope target --workers $WORKERS, archive and records on tmpfs;" \
-	"tcpdump -i lo -B $((RCVBUF / 1024)) -w on tmpfs; receive buffers $RCVBUF bytes"
+	"tcpdump -i lo -B $((RCVBUF / 1024)) -w on tmpfs; receive buffers $RCVBUF bytes;" \
+	"$([ "$RING" = none ] && echo "one growing file per session (TB_RING=none)" ||
+		echo "files in a ring (TB_RING=$RING: vxscope $VX_RING, tcpdump $TD_RING)")"
 say ""
 ROWS=$WORK/rows.tsv
 : >"$ROWS"
+
+# Warm-up, not reported: one vxscope run at the first rate, so that the first measured run
+# does not alone pay for the tmpfs' first gigabyte (on a VM, fresh memory from the host is
+# slow to touch; after this each receiver reuses the pages the one before it freed).
+if [ "$RING" != none ]; then
+	rm -rf "${SHM:?}"/*
+	mkdir -p "$SHM/archive" "$SHM/records"
+	# shellcheck disable=SC2086 # lists
+	ip netns exec "$NS" "$VXSCOPE" target --listen 127.0.0.1 --geneve-port 0 --workers "$WORKERS" \
+		--rcvbuf "$RCVBUF" --archive "$SHM/archive" --records "$SHM/records" -q $VX_RING \
+		${TB_TARGET_ARGS:-} >"$WORK/warm.log" 2>&1 &
+	tpid=$!
+	PIDS="$PIDS $tpid"
+	sleep 1
+	echo "target.sh: warm-up (not reported)" >&2
+	nsx "$SEND" -f "$W" -d 127.0.0.1:4789 -r "${RATES%% *}" -t "$SECS" >/dev/null ||
+		die "vxlan_send failed"
+	stop "$tpid" TERM 120
+fi
 
 for rate in $RATES; do
 for rep in $(seq "$REPEAT"); do
@@ -117,7 +153,7 @@ for rep in $(seq "$REPEAT"); do
 	# shellcheck disable=SC2086 # TB_TARGET_ARGS is a list
 	ip netns exec "$NS" "$VXSCOPE" target --listen 127.0.0.1 --geneve-port 0 --workers "$WORKERS" \
 		--rcvbuf "$RCVBUF" --archive "$SHM/archive" --records "$SHM/records" \
-		--stats "$WORK/stats.json" ${TB_TARGET_ARGS:-} >"$WORK/target.log" 2>&1 &
+		--stats "$WORK/stats.json" $VX_RING ${TB_TARGET_ARGS:-} >"$WORK/target.log" 2>&1 &
 	tpid=$!
 	PIDS="$PIDS $tpid"
 	wait_for "$WORK/target.log" '^vxscope target: ready$' 10 ||
@@ -141,7 +177,8 @@ print(s["rx_datagrams"], s["socket_drops"], s["queue_drops"], s.get("archive_los
 	rm -rf "${SHM:?}"/*
 	ip netns exec "$NS" "$SINK" -a 127.0.0.1 -p 4789 -r "$RCVBUF" >"$WORK/sink.json" 2>"$WORK/sink.log" &
 	spid=$!
-	ip netns exec "$NS" tcpdump -i lo -n -s 0 -B $((RCVBUF / 1024)) -w "$SHM/lo.pcap" udp dst port 4789 \
+	# shellcheck disable=SC2086 # TD_RING is a list
+	ip netns exec "$NS" tcpdump -i lo -n -s 0 -B $((RCVBUF / 1024)) -w "$SHM/lo.pcap" $TD_RING udp dst port 4789 \
 		2>"$WORK/tcpdump.log" &
 	dpid=$!
 	PIDS="$PIDS $spid $dpid"
