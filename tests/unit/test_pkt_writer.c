@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,38 +300,53 @@ static void test_stdout(void **state)
 	unlink(path);
 }
 
-/* A full disk: the error must come out of write or close, never be lost. */
-static void test_dev_full(void **state)
+static bool have_dev_full(void)
 {
-	(void)state;
-	if (access("/dev/full", W_OK) != 0) {
-		printf("NOTICE: no /dev/full: test skipped\n");
-		skip();
-	}
+	if (access("/dev/full", W_OK) == 0)
+		return true;
+	printf("NOTICE: no /dev/full: test skipped\n");
+	return false;
+}
+
+/* A full disk, written directly (wb NULL) or behind: the error must come out of a write, a
+ * flush or the close, never be lost, and every later call fails the same way. */
+static void dev_full_checks(struct write_behind *wb)
+{
 	static uint8_t buf[65536];
 	for (int fmt = 0; fmt < 2; fmt++) {
 		/* Small: everything fits the buffer, so close is where it shows. */
 		struct pkt_writer *w;
 		uint32_t id;
-		assert_int_equal(pkt_writer_open(&w, "/dev/full", (enum pkt_format)fmt, 1), 0);
+		assert_int_equal(pkt_writer_open_behind(&w, "/dev/full", (enum pkt_format)fmt, 1, wb),
+				 0);
 		assert_int_equal(pkt_writer_add_interface(w, 1, "x", NULL, &id), 0);
 		assert_int_equal(pkt_writer_write(w, 0, 1, buf, 100, 100, "c"), 0);
 		assert_int_equal(pkt_writer_close(w), -ENOSPC);
 
-		/* Large: a write fails, every later call fails the same way, and so does
-		 * close. */
-		assert_int_equal(pkt_writer_open(&w, "/dev/full", (enum pkt_format)fmt, 1), 0);
+		/* Large: a write fails (behind: once a buffer comes back), every later call
+		 * fails the same way, and so does close. */
+		assert_int_equal(pkt_writer_open_behind(&w, "/dev/full", (enum pkt_format)fmt, 1, wb),
+				 0);
 		assert_int_equal(pkt_writer_add_interface(w, 1, "x", NULL, &id), 0);
 		int rc = 0, i;
-		for (i = 0; i < 100 && rc == 0; i++)
+		for (i = 0; i < 1000 && rc == 0; i++)
 			rc = pkt_writer_write(w, 0, i, buf, sizeof(buf), sizeof(buf), NULL);
 		assert_int_equal(rc, -ENOSPC);
-		assert_true(i < 100);
-		assert_int_equal(pkt_writer_count(w), (uint64_t)i - 1);
+		assert_true(i < (wb ? 1000 : 100));
+		if (!wb)
+			assert_int_equal(pkt_writer_count(w), (uint64_t)i - 1);
 		assert_int_equal(pkt_writer_write(w, 0, 1, buf, 10, 10, NULL), -ENOSPC);
 		assert_int_equal(pkt_writer_add_interface(w, 1, "y", NULL, &id), -ENOSPC);
 		assert_int_equal(pkt_writer_close(w), -ENOSPC);
 	}
+}
+
+static void test_dev_full(void **state)
+{
+	(void)state;
+	if (!have_dev_full())
+		skip();
+	dev_full_checks(NULL);
 }
 
 /* Read a whole file (caller frees); its size in *len. */
@@ -409,41 +425,21 @@ static void test_write_behind_same_bytes(void **state)
 		unlink(path[k]);
 }
 
-/* Write-behind on a full disk: the error comes out of a later write, a flush or the close,
- * never is lost, and nothing is written after it. */
+/* The same behind a writer thread, and a flush: it waits for the thread and reports. */
 static void test_write_behind_dev_full(void **state)
 {
 	(void)state;
-	if (access("/dev/full", W_OK) != 0) {
-		printf("NOTICE: no /dev/full: test skipped\n");
+	if (!have_dev_full())
 		skip();
-	}
-	static uint8_t buf[65536];
 	struct write_behind *wb;
 	assert_int_equal(write_behind_new(&wb), 0);
+	dev_full_checks(wb);
+	static uint8_t buf[100];
 	struct pkt_writer *w;
-	uint32_t id;
-	/* Small: close is where it shows. */
-	assert_int_equal(pkt_writer_open_behind(&w, "/dev/full", PKT_FORMAT_PCAPNG, 1, wb), 0);
-	assert_int_equal(pkt_writer_add_interface(w, 1, "x", NULL, &id), 0);
-	assert_int_equal(pkt_writer_write(w, 0, 1, buf, 100, 100, NULL), 0);
-	assert_int_equal(pkt_writer_close(w), -ENOSPC);
-	/* A flush waits for the thread and reports. */
 	assert_int_equal(pkt_writer_open_behind(&w, "/dev/full", PKT_FORMAT_PCAP, 1, wb), 0);
 	assert_int_equal(pkt_writer_write(w, 0, 1, buf, 100, 100, NULL), 0);
 	assert_int_equal(pkt_writer_flush(w), -ENOSPC);
 	assert_int_equal(pkt_writer_write(w, 0, 1, buf, 10, 10, NULL), -ENOSPC);
-	assert_int_equal(pkt_writer_close(w), -ENOSPC);
-	/* Large: some write fails once a buffer comes back, and every later call. */
-	assert_int_equal(pkt_writer_open_behind(&w, "/dev/full", PKT_FORMAT_PCAPNG, 1, wb), 0);
-	assert_int_equal(pkt_writer_add_interface(w, 1, "x", NULL, &id), 0);
-	int rc = 0, i;
-	for (i = 0; i < 1000 && rc == 0; i++)
-		rc = pkt_writer_write(w, 0, i, buf, sizeof(buf), sizeof(buf), NULL);
-	assert_int_equal(rc, -ENOSPC);
-	assert_true(i < 1000);
-	assert_int_equal(pkt_writer_write(w, 0, 1, buf, 10, 10, NULL), -ENOSPC);
-	assert_int_equal(pkt_writer_add_interface(w, 1, "y", NULL, &id), -ENOSPC);
 	assert_int_equal(pkt_writer_close(w), -ENOSPC);
 	write_behind_free(wb);
 }
