@@ -435,7 +435,11 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 	}
 	out->steady_loss = ssegs ? (double)srtx / (double)ssegs : 0;
 	/* the deepest queue: the largest per-interval RTT, slow start included (its overshoot
-	 * fills a shaper's buffer; a policer has none to fill) */
+	 * fills a shaper's buffer; a policer has none to fill).  The verdict takes the second
+	 * largest: a shaper's queue stays full for many intervals, while one interval of late
+	 * ACKs (the sender's host busy for 100 ms) must not turn a policer into a shaper. */
+	double second = 0;
+	unsigned nint = 0;
 	for (uint32_t i = 1; i < hi; i++) {
 		const struct rl_bin *b = &s->bin[i];
 		if ((!b->half_n[0] && !b->half_n[1]) || b->rwnd)
@@ -443,9 +447,15 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 		double x = 0;
 		for (int h = 0; h < 2; h++)
 			x += b->half_n[h] ? (double)b->half_sum_us[h] / b->half_n[h] / 1000.0 : hmin[h];
-		if (x > out->peak_rtt_ms)
+		nint++;
+		if (x > out->peak_rtt_ms) {
+			second = out->peak_rtt_ms;
 			out->peak_rtt_ms = x;
+		} else if (x > second) {
+			second = x;
+		}
 	}
+	double held = nint >= 2 ? second : out->peak_rtt_ms; /* one interval: that one */
 	if (nr) {
 		qsort(rtt, nr, sizeof(double), cmp_double);
 		out->loaded_rtt_ms = pct(rtt, nr, 0.5);
@@ -455,8 +465,8 @@ void rl_diagnose(const struct rl_dir *d, struct rl_diag *out)
 	bool plateau = out->plateau_frac >= RL_PLATEAU_FRAC;
 	bool queue = out->base_rtt_ms >= 0 && out->added_ms >= RL_SHAPER_DELAY_MS &&
 		     out->added_ms >= out->base_rtt_ms;
-	bool deep = out->base_rtt_ms >= 0 && out->peak_rtt_ms - out->base_rtt_ms >= RL_SHAPER_DELAY_MS &&
-		    (out->peak_rtt_ms - out->base_rtt_ms) / 1e3 * level / 8 >= RL_DEEP_QUEUE_BYTES;
+	bool deep = out->base_rtt_ms >= 0 && held - out->base_rtt_ms >= RL_SHAPER_DELAY_MS &&
+		    (held - out->base_rtt_ms) / 1e3 * level / 8 >= RL_DEEP_QUEUE_BYTES;
 	bool lossy = out->steady_loss >= RL_POLICER_LOSS && out->loss_bins >= RL_POLICER_LOSS_BINS;
 	if (plateau) {
 		out->rate_bps = level;

@@ -107,7 +107,8 @@ struct rl_diag {
 	double mean_bps, p50_bps, p90_bps; /* delivered, IP layer, over busy bins */
 	double plateau_frac;     /* busy bins on the plateau */
 	double base_rtt_ms, loaded_rtt_ms, added_ms; /* min RTT; median RTT on the plateau */
-	double peak_rtt_ms;      /* the largest per-interval RTT (slow start included) */
+	double peak_rtt_ms;      /* the largest per-interval RTT (slow start included); the verdict
+	                            uses the second largest (one late interval is no queue) */
 	double loss;             /* resent / sent segments, whole flow */
 	double steady_loss;      /* the same after the first loss episode (slow start's
 	                            overshoot) */
