@@ -1051,8 +1051,8 @@ int target_start(struct target *t, char *err, size_t errlen)
 	}
 	if (t->cfg.archive) {
 		/* The receive thread fills the archive's buffers; a thread of the archive writes
-		 * them, on the other core (bench/README.md: a third of the receive thread's time
-		 * was write(2)). */
+		 * them, on another core (bench/README.md: write(2) was 16 % of the receive
+		 * thread's samples, and far more when the page cache must find fresh pages). */
 		t->cfg.archive_cfg.write_behind = true;
 		int r = archive_new(&t->arch, &t->cfg.archive_cfg, err, errlen);
 		if (r)
