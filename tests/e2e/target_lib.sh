@@ -171,7 +171,8 @@ target_verify()
 		target_offline "$dir" "$cap" capture
 		$TCHECK flows "$dir/live.flows.jsonl" "$dir/capture.flows.jsonl" --counts ||
 			vxs_die "live flows != offline flows on the target-side capture"
-		$TCHECK findings "$dir/live.findings.jsonl" "$dir/capture.json" --kinds ${anyid:+"$anyid"} ||
+		$TCHECK findings "$dir/live.findings.jsonl" "$dir/capture.json" --kinds --other-tap \
+			${anyid:+"$anyid"} ||
 			vxs_die "live findings != offline findings on the target-side capture"
 	fi
 }
