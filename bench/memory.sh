@@ -62,11 +62,11 @@ for k in $(seq 0 $((max - 1))); do
 done
 rm -f "$J"
 
-# TOOL FILE CMD... : one timed run; prints "cpu_seconds peak_rss_kb"
+# FILE CMD... : one timed run of CMD... FILE; prints "cpu_seconds peak_rss_kb"
 measure() {
-	cat "$2" >/dev/null # in the page cache, as for every row
-	local f=$2
-	shift 2
+	local f=$1
+	shift
+	cat "$f" >/dev/null # in the page cache, as for every row
 	/usr/bin/time -o "$WORK/time" -f "%U %S %M" "$@" "$f" >/dev/null 2>"$WORK/err" ||
 		{ echo "memory.sh: failed: $* $f" >&2; tail -3 "$WORK/err" >&2; echo "- -"; return; }
 	awk '{ printf "%.2f %d\n", $1 + $2, $3 }' "$WORK/time"
@@ -85,9 +85,9 @@ for c in $COPIES; do
 		sed -n 's/.*frames=\([0-9]*\) .*first=\([0-9.]*\) last=\([0-9.]*\).*/\1 \2 \3/p' |
 		awk '{ printf "%d %.0f\n", $1, $3 - $2 }')
 	[ -n "${npk:-}" ] || { npk=- span=-; }
-	read -r vc vm < <(measure vxscope "$f" "$VXSCOPE" analyze)
+	read -r vc vm < <(measure "$f" "$VXSCOPE" analyze)
 	tc=- tm=-
-	[ -n "$TSHARK" ] && read -r tc tm < <(measure tshark "$f" "$TSHARK" -n -Y tcp.analysis.retransmission -r)
+	[ -n "$TSHARK" ] && read -r tc tm < <(measure "$f" "$TSHARK" -n -Y tcp.analysis.retransmission -r)
 	ratio=$(python3 -c 'import sys
 a = sys.argv[1:]
 try:

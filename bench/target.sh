@@ -126,19 +126,25 @@ say ""
 ROWS=$WORK/rows.tsv
 : >"$ROWS"
 
+# start_vxscope: a fresh archive and records folder, vxscope target on it; sets tpid
+start_vxscope() {
+	rm -rf "${SHM:?}"/*
+	mkdir -p "$SHM/archive" "$SHM/records"
+	# shellcheck disable=SC2086 # VX_RING and TB_TARGET_ARGS are lists
+	ip netns exec "$NS" "$VXSCOPE" target --listen 127.0.0.1 --geneve-port 0 --workers "$WORKERS" \
+		--rcvbuf "$RCVBUF" --archive "$SHM/archive" --records "$SHM/records" \
+		--stats "$WORK/stats.json" $VX_RING ${TB_TARGET_ARGS:-} >"$WORK/target.log" 2>&1 &
+	tpid=$!
+	PIDS="$PIDS $tpid"
+	wait_for "$WORK/target.log" '^vxscope target: ready$' 10 ||
+		{ cat "$WORK/target.log" >&2; die "vxscope target did not start"; }
+}
+
 # Warm-up, not reported: one vxscope run at the first rate, so that the first measured run
 # does not alone pay for the tmpfs' first gigabyte (on a VM, fresh memory from the host is
 # slow to touch; after this each receiver reuses the pages the one before it freed).
 if [ "$RING" != none ]; then
-	rm -rf "${SHM:?}"/*
-	mkdir -p "$SHM/archive" "$SHM/records"
-	# shellcheck disable=SC2086 # lists
-	ip netns exec "$NS" "$VXSCOPE" target --listen 127.0.0.1 --geneve-port 0 --workers "$WORKERS" \
-		--rcvbuf "$RCVBUF" --archive "$SHM/archive" --records "$SHM/records" -q $VX_RING \
-		${TB_TARGET_ARGS:-} >"$WORK/warm.log" 2>&1 &
-	tpid=$!
-	PIDS="$PIDS $tpid"
-	sleep 1
+	start_vxscope
 	echo "target.sh: warm-up (not reported)" >&2
 	nsx "$SEND" -f "$W" -d 127.0.0.1:4789 -r "${RATES%% *}" -t "$SECS" >/dev/null ||
 		die "vxlan_send failed"
@@ -148,16 +154,7 @@ fi
 for rate in $RATES; do
 for rep in $(seq "$REPEAT"); do
 	# ---- vxscope target ----
-	rm -rf "${SHM:?}"/*
-	mkdir -p "$SHM/archive" "$SHM/records"
-	# shellcheck disable=SC2086 # TB_TARGET_ARGS is a list
-	ip netns exec "$NS" "$VXSCOPE" target --listen 127.0.0.1 --geneve-port 0 --workers "$WORKERS" \
-		--rcvbuf "$RCVBUF" --archive "$SHM/archive" --records "$SHM/records" \
-		--stats "$WORK/stats.json" $VX_RING ${TB_TARGET_ARGS:-} >"$WORK/target.log" 2>&1 &
-	tpid=$!
-	PIDS="$PIDS $tpid"
-	wait_for "$WORK/target.log" '^vxscope target: ready$' 10 ||
-		{ cat "$WORK/target.log" >&2; die "vxscope target did not start"; }
+	start_vxscope
 	echo "target.sh: $rate pps: vxscope target (run $rep of $REPEAT)" >&2
 	nsx "$SEND" -f "$W" -d 127.0.0.1:4789 -r "$rate" -t "$SECS" >"$WORK/send.json" ||
 		die "vxlan_send failed"

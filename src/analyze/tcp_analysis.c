@@ -159,13 +159,6 @@ static void conv_init_analysis(struct tcp_conv *tc)
 	tc->hs_syn_ts = tc->synack_ts = tc->hs_ack_ts = -1;
 }
 
-void tcp_conv_prefetch(const struct tcp_conv *tc)
-{
-	const char *c = (const char *)tc;
-	for (size_t off = 0; off < sizeof(*tc); off += 64)
-		__builtin_prefetch(c + off);
-}
-
 struct tcp_conv *tcp_conv_new(void)
 {
 	struct tcp_conv *tc = calloc(1, sizeof(*tc));

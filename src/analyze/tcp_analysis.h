@@ -62,9 +62,6 @@ struct tcp_conv;
 
 /* New empty connection state; NULL on out of memory.  Free with tcp_conv_free(). */
 struct tcp_conv *tcp_conv_new(void);
-/* Start loading tc's state into the cache (prefetch only): call as soon as the connection
- * of a segment is known, before the work that comes ahead of tcp_conv_analyze. */
-void tcp_conv_prefetch(const struct tcp_conv *tc);
 void tcp_conv_free(struct tcp_conv *tc);
 
 /* Analyse one TCP segment of this connection.  dir is 0 for one direction, 1 for the other

@@ -207,13 +207,7 @@ void pipeline_packet(struct pipeline *pl, struct packet *p)
 		}
 	}
 	if (f) {
-		/* the first-level prefetch above has had time: now the connection behind it */
-		const struct flow_ext *px = f->ext[0];
-		if (px && px->tcp && p->proto == IPPROTO_NUM_TCP)
-			tcp_conv_prefetch(px->tcp);
 		flow_table_count(pl->flows, f, dir, p);
-	}
-	if (f) {
 		struct flow_ext *fx = f->ext[0];
 		if (!fx) {
 			bool t = pl->cfg.tcp_analysis && f->proto == IPPROTO_NUM_TCP;

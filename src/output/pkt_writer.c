@@ -54,11 +54,11 @@ struct pkt_writer {
 	uint8_t *buf; /* the buffer being filled */
 	size_t cap;   /* its size */
 	size_t len;   /* bytes in buf */
+	uint8_t *bufs[PW_NBUF]; /* bufs[0] only, unless written behind */
 	/* Write-behind (wb != NULL): buffers go to wb's thread in turn; bufs[cur] is filled. */
 	struct write_behind *wb;
 	struct wb_stream stream;
 	struct wb_job jobs[PW_NBUF];
-	uint8_t *bufs[PW_NBUF];
 	unsigned cur;
 };
 
@@ -232,12 +232,8 @@ static void write_shb(struct pkt_writer *w)
 
 static void free_writer(struct pkt_writer *w)
 {
-	if (w->wb) {
-		for (unsigned i = 0; i < PW_NBUF; i++)
-			free(w->bufs[i]);
-	} else {
-		free(w->buf);
-	}
+	for (unsigned i = 0; i < PW_NBUF; i++)
+		free(w->bufs[i]);
 	free(w);
 }
 
@@ -255,23 +251,15 @@ int pkt_writer_open_behind(struct pkt_writer **out, const char *path, enum pkt_f
 	w->fmt = fmt;
 	w->linktype = linktype;
 	w->wb = wb;
-	if (wb) {
-		for (unsigned i = 0; i < PW_NBUF; i++) {
-			w->jobs[i].done = true; /* free to fill */
-			if (!(w->bufs[i] = malloc(PW_ABUF))) {
-				free_writer(w);
-				return -ENOMEM;
-			}
-		}
-		w->buf = w->bufs[0];
-		w->cap = PW_ABUF;
-	} else {
-		if (!(w->buf = malloc(PW_BUF))) {
-			free(w);
+	w->cap = wb ? PW_ABUF : PW_BUF;
+	for (unsigned i = 0; i < (wb ? PW_NBUF : 1); i++) {
+		w->jobs[i].done = true; /* free to fill */
+		if (!(w->bufs[i] = malloc(w->cap))) {
+			free_writer(w);
 			return -ENOMEM;
 		}
-		w->cap = PW_BUF;
 	}
+	w->buf = w->bufs[0];
 	if (strcmp(path, "-") == 0) {
 		w->fd = STDOUT_FILENO;
 	} else {
