@@ -160,6 +160,9 @@ vx vxscope-one-pass "$F" "$PACKETS" flowlogs --flows /dev/null
 vx vxscope-analyze "$F" "$PACKETS" analyze
 # application parsing (HTTP, DNS, TLS, SIP, RTP) off, and nDPI classification on
 vx vxscope-analyze-noapp "$F" "$PACKETS" analyze --no-app
+# TCP analysis alone (no application parsing, no QoS): what tshark's retransmission filter
+# also computes, beside the full default analysis above
+vx vxscope-analyze-tcp "$F" "$PACKETS" analyze --no-app --no-qos
 vx vxscope-analyze-ndpi "$F" "$PACKETS" analyze --ndpi
 if [ -n "$SNAP_FILE" ]; then
 	measure tcpdump-snap "$PACKETS" tcpdump -nn -r "$SNAP_FILE" -w /dev/null
@@ -203,6 +206,8 @@ ratio "vxscope flows + flow logs (one pass) CPU / softflowd CPU" "< 1" \
 	vxscope-one-pass softflowd
 ratio "tshark -Y tcp.analysis.retransmission CPU / vxscope analyze" ">= 50" \
 	tshark vxscope-analyze
+ratio "tshark -Y tcp.analysis.retransmission CPU / analyze TCP only" "(>= 50 above)" \
+	tshark vxscope-analyze-tcp
 ratio "tcptrace -l CPU / vxscope analyze CPU" "> 1" tcptrace vxscope-analyze
 max=0
 for k in vxscope-flows vxscope-flowlogs vxscope-one-pass vxscope-analyze; do

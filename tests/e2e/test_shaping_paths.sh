@@ -224,11 +224,26 @@ grep -q '^finding qos.unmarked_delay_sensitive ' "$T/c2-srv.v" &&
 #       the path srv -> cli with MTU 1400.
 pathemu_start d 1
 nsx rtr ip link set r0 mtu 1400
+# A download stuck in d1's black hole is aborted (RST) when its data is still unacknowledged
+# after 3 s: left alone, the kernel would go on retransmitting the full-size segment for
+# minutes, and once d3 lets ICMP through, that old connection can teach srv the path MTU
+# before d3's own transfer starts (seen: d3 with no ICMP and no segment over 1400 bytes).
 ns_spawn srv "$T/d-srv.log" "$PY" -c '
-import socket, threading
+import fcntl, socket, struct, threading, time
+def unacked(c): # SIOCOUTQ: bytes sent or queued and not yet acknowledged
+    return struct.unpack("i", fcntl.ioctl(c, 0x5411, b"\0" * 4))[0]
 def serve(c):
+    c.settimeout(3)
+    end = time.monotonic() + 3
     try:
         c.sendall(b"y" * 300000)
+        while unacked(c) and time.monotonic() < end:
+            time.sleep(0.05)
+    except OSError:
+        pass
+    try:
+        if unacked(c):
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     except OSError:
         pass
     c.close()
@@ -285,6 +300,8 @@ grep -q "^finding mtu.pmtu_blackhole" "$T/d2.v" && bad "d2: a black hole is stil
 	ok "d2: no black hole"
 nsx rtr iptables -F OUTPUT
 nsx rtr iptables -t mangle -F FORWARD
+echo "d3: connections of srv:7100 still open before d3: $(nsx srv ss -Htn state established \
+	state close-wait state fin-wait-1 state last-ack '( sport = :7100 )' 2>/dev/null | wc -l)"
 nsx srv ip route flush cache
 cap srv eth0 d3 tcp port 7100 or icmp
 got=$(download)
