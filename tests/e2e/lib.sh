@@ -114,6 +114,73 @@ route_add()
 	esac || vxs_die "route $2 via $3 in $1"
 }
 
+# routed_path NET_CLI NET_SRV [emu]: IPv4-only namespaces cli, rtr and srv in a line, rtr
+# routing between them: cli eth0 NET_CLI.1/24 -- r0 NET_CLI.254 rtr r1 NET_SRV.254 --
+# srv eth0 NET_SRV.2/24, default routes of cli and srv through rtr.  NETs are three-octet
+# prefixes ("10.96.1").  With "emu", namespace emu sits between cli and rtr as a bump in the
+# wire (e0 to cli, e1 to rtr, promiscuous, no forwarding) for tests/e2e/pathemu.py.
+routed_path()
+{
+	local a="$1" b="$2" emu="${3:-}" n
+	case "$emu" in "" | emu) ;; *) vxs_die "routed_path: third argument is 'emu' or none" ;; esac
+	for n in cli $emu rtr srv; do
+		netns_add "$n"
+		nsx "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	if [ -n "$emu" ]; then
+		veth_pair cli eth0 emu e0
+		veth_pair emu e1 rtr r0
+		nsx emu sysctl -qw net.ipv4.ip_forward=0
+		nsx emu ip link set e0 promisc on
+		nsx emu ip link set e1 promisc on
+	else
+		veth_pair cli eth0 rtr r0
+	fi
+	veth_pair rtr r1 srv eth0
+	netns_forward rtr
+	addr_add cli eth0 "$a.1/24"
+	addr_add rtr r0 "$a.254/24"
+	addr_add rtr r1 "$b.254/24"
+	addr_add srv eth0 "$b.2/24"
+	route_add cli default "$a.254"
+	route_add srv default "$b.254"
+}
+
+# mirrored_pair N: namespaces src, peer and tgt: src eth0 10.N.0.1/24 and fdN::1/64 cabled
+# to peer eth0 10.N.0.2/24 and fdN::2/64 (the traffic to mirror), and src mir0 10.N.9.1/24
+# to tgt mir0 10.N.9.2/24 with a jumbo MTU (the mirror link: VXLAN adds 50 bytes).
+mirrored_pair()
+{
+	local n="$1"
+	netns_add src
+	netns_add peer
+	netns_add tgt
+	veth_pair src eth0 peer eth0
+	veth_pair src mir0 tgt mir0 9000
+	addr_add src eth0 "10.$n.0.1/24"
+	addr_add peer eth0 "10.$n.0.2/24"
+	addr_add src eth0 "fd$n::1/64"
+	addr_add peer eth0 "fd$n::2/64"
+	addr_add src mir0 "10.$n.9.1/24"
+	addr_add tgt mir0 "10.$n.9.2/24"
+}
+
+# need_tbf NAME IF: skip the test when this kernel has no tbf qdisc (probed on IF, removed).
+need_tbf()
+{
+	local out
+	out=$(nsx "$1" tc qdisc add dev "$2" root tbf rate 1mbit burst 5kb latency 1ms 2>&1) ||
+		vxs_skip "no tbf qdisc: $out"
+	nsx "$1" tc qdisc del dev "$2" root
+}
+
+# Checks: ok TEXT and bad TEXT print a result line; bad counts it in $fails, which a test
+# reports at its end ("$fails failed") and turns into its exit status.
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+
 # vxlan_mirror SRC_NS SRC_IF VNI LOCAL_IP REMOTE_IP: copy every frame SRC_IF receives and sends
 # into the kernel VXLAN device vxm<VNI> (UDP 4789, created on first use and shared by later calls
 # with the same VNI), whose outer packets go to REMOTE_IP. The device sits on the interface that

@@ -17,17 +17,7 @@ ROOT=${VXS_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${VXS_BIN:-$ROOT/build/release/vxscope}
 T=$(vxs_tmpdir)
 
-netns_add src
-netns_add peer
-netns_add tgt
-veth_pair src eth0 peer eth0
-veth_pair src mir0 tgt mir0 9000
-addr_add src eth0 10.98.0.1/24
-addr_add peer eth0 10.98.0.2/24
-addr_add src eth0 fd98::1/64
-addr_add peer eth0 fd98::2/64
-addr_add src mir0 10.98.9.1/24
-addr_add tgt mir0 10.98.9.2/24
+mirrored_pair 98
 
 # the target: a UDP socket on 4789 so the kernel does not answer with ICMP port unreachable
 ns_spawn tgt "$T/sink.log" python3 -c '

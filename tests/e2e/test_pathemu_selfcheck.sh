@@ -37,10 +37,6 @@ mac_b=$(nsx b cat /sys/class/net/eth0/address)
 nsx a ip neigh replace 10.96.0.2 lladdr "$mac_b" dev eth0 nud permanent
 nsx b ip neigh replace 10.96.0.1 lladdr "$mac_a" dev eth0 nud permanent
 
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-
 # pathemu_start NAME ARGS...: pathemu in emu between e0 (a side) and e1 (b side); log
 # $T/NAME.log, pid in EMU_PID.
 pathemu_start()

@@ -34,29 +34,11 @@ PORT=5201
 DUR=4
 STREAMS=4
 
-for n in cli rtr srv; do
-	netns_add $n
-	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-veth_pair cli eth0 rtr r0
-veth_pair rtr r1 srv eth0
-netns_forward rtr
-addr_add cli eth0 10.96.5.1/24
-addr_add rtr r0 10.96.5.254/24
-addr_add rtr r1 10.96.6.254/24
-addr_add srv eth0 $SRV/24
-route_add cli default 10.96.5.254
-route_add srv default 10.96.6.254
-tc_probe=$(nsx rtr tc qdisc add dev r1 root tbf rate 1mbit burst 5kb latency 1ms 2>&1) ||
-	vxs_skip "no tbf qdisc: $tc_probe"
-nsx rtr tc qdisc del dev r1 root
+routed_path 10.96.5 10.96.6
+need_tbf rtr r1
 
 ns_spawn srv "$T/iperf3.log" iperf3 -s -B $SRV -p $PORT
 wait_port srv $PORT
-
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 run_case()
 {

@@ -36,36 +36,20 @@ T=$(vxs_tmpdir)
 SRV=10.95.2.2
 CLI=10.95.1.1
 
-for n in cli emu rtr srv tgt sw; do
+routed_path 10.95.1 10.95.2 emu
+for n in tgt sw; do
 	netns_add $n
 	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
-veth_pair cli eth0 emu e0
-veth_pair emu e1 rtr r0
-veth_pair rtr r1 srv eth0
 veth_pair cli mir0 sw m1 9000
 veth_pair srv mir0 sw m2 9000
 veth_pair tgt mir0 sw m3 9000
 nsx sw ip link add br0 type bridge
 for i in m1 m2 m3; do nsx sw ip link set "$i" master br0; done
 nsx sw ip link set br0 up
-nsx emu sysctl -qw net.ipv4.ip_forward=0
-nsx emu ip link set e0 promisc on
-nsx emu ip link set e1 promisc on
-netns_forward rtr
-addr_add cli eth0 $CLI/24
-addr_add rtr r0 10.95.1.254/24
-addr_add rtr r1 10.95.2.254/24
-addr_add srv eth0 $SRV/24
 addr_add cli mir0 10.95.9.1/24
 addr_add srv mir0 10.95.9.3/24
 addr_add tgt mir0 10.95.9.2/24
-route_add cli default 10.95.1.254
-route_add srv default 10.95.2.254
-
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 EMU_PID=""
 pathemu_start()

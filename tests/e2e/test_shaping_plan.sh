@@ -38,23 +38,7 @@ T=$(vxs_tmpdir)
 SRV=10.94.2.2
 CLI=10.94.1.1
 
-for n in cli emu rtr srv; do
-	netns_add $n
-	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-veth_pair cli eth0 emu e0
-veth_pair emu e1 rtr r0
-veth_pair rtr r1 srv eth0
-nsx emu sysctl -qw net.ipv4.ip_forward=0
-nsx emu ip link set e0 promisc on
-nsx emu ip link set e1 promisc on
-netns_forward rtr
-addr_add cli eth0 $CLI/24
-addr_add rtr r0 10.94.1.254/24
-addr_add rtr r1 10.94.2.254/24
-addr_add srv eth0 $SRV/24
-route_add cli default 10.94.1.254
-route_add srv default 10.94.2.254
+routed_path 10.94.1 10.94.2 emu
 nsx rtr tc qdisc add dev r1 root tbf rate 10mbit burst 20kb latency 200ms ||
 	vxs_skip "no tbf qdisc"
 ns_spawn emu "$T/emu.log" "$PY" "$ROOT/tests/e2e/pathemu.py" --if-a e0 --if-b e1 --seed plan \
@@ -62,10 +46,6 @@ ns_spawn emu "$T/emu.log" "$PY" "$ROOT/tests/e2e/pathemu.py" --if-a e0 --if-b e1
 wait_log "$T/emu.log" '^pathemu: ready' 5 || { cat "$T/emu.log"; vxs_die "pathemu did not start"; }
 ns_spawn srv "$T/iperf3.log" iperf3 -s -B $SRV -p 5201
 wait_port srv 5201
-
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 round()
 {

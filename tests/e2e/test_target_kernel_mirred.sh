@@ -19,17 +19,7 @@ target_need
 T=$(vxs_tmpdir)
 HTTP=127.0.0.1:9180
 
-netns_add src
-netns_add peer
-netns_add tgt
-veth_pair src eth0 peer eth0
-veth_pair src mir0 tgt mir0 9000
-addr_add src eth0 10.96.0.1/24
-addr_add peer eth0 10.96.0.2/24
-addr_add src eth0 fd96::1/64
-addr_add peer eth0 fd96::2/64
-addr_add src mir0 10.96.9.1/24
-addr_add tgt mir0 10.96.9.2/24
+mirrored_pair 96
 
 target_start tgt "$T/t" --listen 10.96.9.2 --http "$HTTP"
 tcpdump_start tgt mir0 "$T/tgt.pcap" udp dst port 4789

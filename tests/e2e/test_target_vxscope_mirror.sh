@@ -26,17 +26,7 @@ target_need
 T=$(vxs_tmpdir)
 HTTP=127.0.0.1:9181
 
-netns_add src
-netns_add peer
-netns_add tgt
-veth_pair src eth0 peer eth0
-veth_pair src mir0 tgt mir0 9000
-addr_add src eth0 10.95.0.1/24
-addr_add peer eth0 10.95.0.2/24
-addr_add src eth0 fd95::1/64
-addr_add peer eth0 fd95::2/64
-addr_add src mir0 10.95.9.1/24
-addr_add tgt mir0 10.95.9.2/24
+mirrored_pair 95
 
 SESSION=tms-0e2e00000000000b1-eni-0e2e0000000000b01
 target_mirror_config src eth0 4343 10.95.9.2 "$T"

@@ -85,9 +85,6 @@ head -c 65536 /dev/urandom >"$T/small.bin"
 ns_spawn srv "$T/http.log" "$PY" -m http.server --bind $SRV $PORT --directory "$T"
 wait_port srv $PORT
 
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 elapsed() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 
 # pathemu_start NAME ARGS...: (re)start pathemu in emu, cli side = a, rtr side = b;
